@@ -1,0 +1,61 @@
+//! Generates the tool catalog from Twilio's OpenAPI specs.
+//!
+//! Specs come from `TWILIO_OPENAPI_DIR` when it is set, else from
+//! `specs/twilio-oai/`, fetched with npm and verified against
+//! `specs/pin.json` when missing. All the logic is in the `codegen` crate.
+
+use std::env;
+use std::fs;
+use std::path::PathBuf;
+use std::process::exit;
+
+use twilio_mcp_codegen::fetch::{self, SpecPin};
+
+fn main() {
+    if let Err(message) = run() {
+        eprintln!("error: {message}");
+        exit(1);
+    }
+}
+
+fn run() -> Result<(), String> {
+    println!("cargo:rerun-if-env-changed=TWILIO_OPENAPI_DIR");
+    println!("cargo:rerun-if-changed=specs/pin.json");
+    let dir = match env::var_os("TWILIO_OPENAPI_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => pinned_specs()?,
+    };
+    println!("cargo:rerun-if-changed={}", dir.display());
+    for file in twilio_mcp_codegen::spec_files(&dir)? {
+        println!("cargo:rerun-if-changed={}", file.display());
+    }
+
+    let catalog = twilio_mcp_codegen::load_catalog(&dir)?;
+    let (_, warnings, errors) = twilio_mcp_codegen::finding_counts(&catalog);
+    if errors > 0 || warnings > 0 {
+        println!(
+            "cargo:warning=codegen: {} tools, {errors} operations left out, {warnings} warnings \
+             (run `twilio-mcp audit` for the list)",
+            catalog.tools.len()
+        );
+    }
+    let source = twilio_mcp_codegen::render(&catalog)?;
+    let out = PathBuf::from(env::var_os("OUT_DIR").ok_or("OUT_DIR is not set")?);
+    fs::write(out.join("catalog.rs"), source).map_err(|e| format!("cannot write catalog.rs: {e}"))
+}
+
+/// `specs/twilio-oai/`, fetched first if it does not match the pin.
+fn pinned_specs() -> Result<PathBuf, String> {
+    let pin = SpecPin::read("specs/pin.json".as_ref()).map_err(|e| e.to_string())?;
+    let dir = PathBuf::from("specs/twilio-oai");
+    if !fetch::is_current(&pin, &dir) {
+        println!("cargo:warning=fetching Twilio's OpenAPI specs ({}) with npm", pin.spec());
+        fetch::ensure_specs(&pin, &dir).map_err(|e| {
+            format!(
+                "Twilio's OpenAPI specs are missing from specs/twilio-oai and could not be \
+                 fetched: {e}; then run `cargo build` again"
+            )
+        })?;
+    }
+    Ok(dir)
+}

@@ -1,0 +1,141 @@
+//! What changed between two catalogs (`twilio-mcp specs diff OLD NEW`).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::model::{Catalog, ParamDef, ToolDef};
+use crate::operation::kind_word;
+
+/// Tools added, removed and changed between two catalogs.
+#[derive(Debug, Default, Serialize, PartialEq)]
+pub struct CatalogDiff {
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+    pub changed: Vec<ToolChange>,
+}
+
+/// How one tool present on both sides changed.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct ToolChange {
+    pub tool: String,
+    pub changes: Vec<String>,
+}
+
+impl CatalogDiff {
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty()
+    }
+
+    /// A readable report, one line per change.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        for name in &self.added {
+            let _ = writeln!(out, "+ {name}");
+        }
+        for name in &self.removed {
+            let _ = writeln!(out, "- {name}");
+        }
+        for change in &self.changed {
+            let _ = writeln!(out, "~ {}", change.tool);
+            for line in &change.changes {
+                let _ = writeln!(out, "    {line}");
+            }
+        }
+        let _ = writeln!(
+            out,
+            "{} added, {} removed, {} changed",
+            self.added.len(),
+            self.removed.len(),
+            self.changed.len()
+        );
+        out
+    }
+}
+
+/// Compares two catalogs tool by tool.
+pub fn diff(old: &Catalog, new: &Catalog) -> CatalogDiff {
+    let old_tools: BTreeMap<&str, &ToolDef> =
+        old.tools.iter().map(|t| (t.name.as_str(), t)).collect();
+    let new_tools: BTreeMap<&str, &ToolDef> =
+        new.tools.iter().map(|t| (t.name.as_str(), t)).collect();
+    let mut out = CatalogDiff::default();
+    for (name, new_tool) in &new_tools {
+        match old_tools.get(name) {
+            None => out.added.push((*name).to_string()),
+            Some(old_tool) => {
+                let changes = tool_changes(old_tool, new_tool);
+                if !changes.is_empty() {
+                    out.changed.push(ToolChange {
+                        tool: (*name).to_string(),
+                        changes,
+                    });
+                }
+            }
+        }
+    }
+    out.removed = old_tools
+        .keys()
+        .filter(|name| !new_tools.contains_key(*name))
+        .map(|name| (*name).to_string())
+        .collect();
+    out
+}
+
+fn tool_changes(old: &ToolDef, new: &ToolDef) -> Vec<String> {
+    let mut changes = Vec::new();
+    if old.method != new.method || old.path != new.path {
+        changes.push(format!(
+            "endpoint: {} {} → {} {}",
+            old.method.as_str(),
+            old.path,
+            new.method.as_str(),
+            new.path
+        ));
+    }
+    if old.server != new.server {
+        changes.push(format!("server: {} → {}", old.server, new.server));
+    }
+    let old_params: BTreeMap<&str, &ParamDef> =
+        old.params.iter().map(|p| (p.name.as_str(), p)).collect();
+    let new_params: BTreeMap<&str, &ParamDef> =
+        new.params.iter().map(|p| (p.name.as_str(), p)).collect();
+    for (name, p) in &new_params {
+        match old_params.get(name) {
+            None => changes.push(format!(
+                "parameter added: {name} ({}{})",
+                kind_word(p.kind),
+                if p.required { ", required" } else { "" }
+            )),
+            Some(o) => {
+                if o.kind != p.kind {
+                    changes.push(format!(
+                        "parameter retyped: {name} {} → {}",
+                        kind_word(o.kind),
+                        kind_word(p.kind)
+                    ));
+                }
+                if o.required != p.required {
+                    changes.push(format!(
+                        "parameter {name} is now {}",
+                        if p.required { "required" } else { "optional" }
+                    ));
+                }
+                if o.enum_values != p.enum_values {
+                    changes.push(format!("parameter {name}: allowed values changed"));
+                }
+                if o.location != p.location {
+                    changes.push(format!(
+                        "parameter {name} moved: {:?} → {:?}",
+                        o.location, p.location
+                    ));
+                }
+            }
+        }
+    }
+    for name in old_params.keys().filter(|n| !new_params.contains_key(*n)) {
+        changes.push(format!("parameter removed: {name}"));
+    }
+    changes
+}

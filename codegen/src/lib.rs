@@ -1,0 +1,143 @@
+//! Turns Twilio's OpenAPI specs into static MCP tool definitions.
+//!
+//! This is the library behind twilio-mcp's `build.rs`. It knows OpenAPI and
+//! emits Rust tokens; it knows nothing of HTTP or MCP transports.
+//!
+//! ```text
+//! specs/*.json ──load_catalog──▶ Catalog (ToolDef per operation) ──render──▶ catalog.rs
+//! ```
+//!
+//! * [`fetch`]: the spec pin and fetching the pinned specs with npm.
+//! * [`load_catalog`]: parse every spec file and build one [`model::ToolDef`]
+//!   per operation (names, descriptions, parameters, input JSON Schema,
+//!   annotations, tag).
+//! * [`render`]: format the catalog as Rust source (quote + prettyplease).
+//! * [`diff`]: what changed between two catalogs (`twilio-mcp specs diff`).
+
+pub mod diff;
+mod emit;
+pub mod fetch;
+pub mod model;
+pub mod naming;
+mod operation;
+mod schema;
+pub mod services;
+pub mod text;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use openapiv3::{OpenAPI, ReferenceOr};
+use serde_json::Value;
+
+pub use emit::render;
+use model::{Catalog, Finding, Level, Method, SpecDef};
+pub use operation::FIELDS_ARG;
+
+/// The `*.json` spec files of a directory, sorted by name.
+pub fn spec_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let entries = fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(format!("{} holds no *.json spec files", dir.display()));
+    }
+    Ok(files)
+}
+
+/// Builds the catalog from every `*.json` spec in `dir`.
+///
+/// Operations that cannot become tools are left out and reported as
+/// error-level findings; a file that is not an OpenAPI document is an error.
+pub fn load_catalog(dir: &Path) -> Result<Catalog, String> {
+    let mut catalog = Catalog::default();
+    for file in spec_files(dir)? {
+        let stem = file
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .ok_or_else(|| format!("{}: file name is not UTF-8", file.display()))?
+            .to_string();
+        let text = fs::read_to_string(&file)
+            .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+        add_spec(&mut catalog, &stem, &text).map_err(|e| format!("{}: {e}", file.display()))?;
+    }
+    let mut seen = std::collections::HashSet::new();
+    for tool in &catalog.tools {
+        if !seen.insert(tool.name.as_str()) {
+            return Err(format!("two operations give the tool name `{}`", tool.name));
+        }
+    }
+    Ok(catalog)
+}
+
+/// Adds the operations of one spec document (its JSON text) to `catalog`.
+pub fn add_spec(catalog: &mut Catalog, stem: &str, text: &str) -> Result<(), String> {
+    let raw: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    let openapi: OpenAPI =
+        serde_json::from_value(raw.clone()).map_err(|e| format!("not an OpenAPI 3 document: {e}"))?;
+    let components = raw
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let prefix = naming::spec_prefix(stem);
+    let ctx = operation::SpecContext {
+        stem,
+        prefix: &prefix,
+        openapi: &openapi,
+        resolver: schema::Resolver::new(&components),
+    };
+    catalog.specs.push(SpecDef {
+        name: stem.to_string(),
+        short: naming::spec_short(stem),
+        prefix: prefix.clone(),
+        title: openapi.info.title.clone(),
+    });
+    for (path, item) in &openapi.paths.paths {
+        let ReferenceOr::Item(item) = item else {
+            catalog.findings.push(Finding {
+                level: Level::Error,
+                spec: stem.to_string(),
+                operation: None,
+                message: format!("path `{path}` is a $ref, which is not supported"),
+            });
+            continue;
+        };
+        let operations = [
+            (Method::Get, &item.get),
+            (Method::Post, &item.post),
+            (Method::Put, &item.put),
+            (Method::Patch, &item.patch),
+            (Method::Delete, &item.delete),
+        ];
+        for (method, op) in operations {
+            let Some(op) = op else { continue };
+            let at = operation::OperationRef {
+                path,
+                item,
+                method,
+                op,
+            };
+            match operation::build_tool(&ctx, &at, &mut catalog.findings) {
+                Ok(tool) => catalog.tools.push(tool),
+                Err(message) => catalog.findings.push(Finding {
+                    level: Level::Error,
+                    spec: stem.to_string(),
+                    operation: op.operation_id.clone(),
+                    message: format!("{} {path} left out: {message}", method.as_str()),
+                }),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Counts of findings by level, for build output.
+pub fn finding_counts(catalog: &Catalog) -> (usize, usize, usize) {
+    let count = |l| catalog.findings.iter().filter(|f| f.level == l).count();
+    (count(Level::Info), count(Level::Warning), count(Level::Error))
+}

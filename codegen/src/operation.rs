@@ -1,0 +1,572 @@
+//! One OpenAPI operation → one [`ToolDef`].
+
+use std::collections::HashSet;
+
+use openapiv3::{
+    OpenAPI, Operation, Parameter, ParameterSchemaOrContent, PathItem, ReferenceOr, RequestBody,
+    SecurityScheme,
+};
+use serde_json::{Map, Value};
+
+use crate::model::{
+    Annotations, AuthScheme, BodyEncoding, Finding, Level, Method, ParamDef, ParamLocation,
+    ToolDef, ValueKind,
+};
+use crate::naming;
+use crate::schema::{self, Resolver};
+use crate::text;
+
+/// Argument the server adds to every tool that returns a resource: which
+/// response fields to return. A Twilio parameter with this exact name is
+/// renamed (none has it in the pinned specs).
+pub const FIELDS_ARG: &str = "fields";
+
+/// Path parameter the server fills from its configured account SID.
+const ACCOUNT_SID: &str = "AccountSid";
+
+/// What every operation of one spec file shares.
+pub struct SpecContext<'a> {
+    pub stem: &'a str,
+    pub prefix: &'a str,
+    pub openapi: &'a OpenAPI,
+    pub resolver: Resolver<'a>,
+}
+
+/// An operation, located in its spec.
+pub struct OperationRef<'a> {
+    pub path: &'a str,
+    pub item: &'a PathItem,
+    pub method: Method,
+    pub op: &'a Operation,
+}
+
+/// Builds the tool for one operation. Findings (renamed or hidden
+/// parameters, unmatched conditionals) are pushed to `findings`.
+pub fn build_tool(
+    ctx: &SpecContext<'_>,
+    at: &OperationRef<'_>,
+    findings: &mut Vec<Finding>,
+) -> Result<ToolDef, String> {
+    let operation_id = at
+        .op
+        .operation_id
+        .clone()
+        .ok_or_else(|| format!("{} {} has no operationId", at.method.as_str(), at.path))?;
+    let name = naming::tool_name(ctx.prefix, &operation_id);
+    let mut note = |level, message: String| {
+        findings.push(Finding {
+            level,
+            spec: ctx.stem.to_string(),
+            operation: Some(name.clone()),
+            message,
+        })
+    };
+
+    let mut args = Args::default();
+    for param in merged_parameters(ctx, at)? {
+        collect_parameter(ctx, &param, &mut args, &mut note)?;
+    }
+    let body = match &at.op.request_body {
+        Some(body) => collect_body(ctx, body, &mut args, &mut note)?,
+        None => BodyEncoding::None,
+    };
+    let Args { params, schemas, .. } = args;
+
+    let exactly_one_of = conditionals(at.op, &params, &mut note);
+    let default_output: Vec<String> = x_twilio(&at.item.extensions)
+        .and_then(|x| x.get("defaultOutputProperties"))
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+
+    let returns_resource = at.method != Method::Delete;
+    let input_schema = input_schema(&params, schemas, returns_resource, &default_output)?;
+    let title = title(at.op, &operation_id);
+    let description = description(ctx, at.op, &title, &exactly_one_of);
+
+    Ok(ToolDef {
+        name,
+        title,
+        description,
+        spec: ctx.stem.to_string(),
+        tag: at
+            .op
+            .tags
+            .first()
+            .cloned()
+            .unwrap_or_else(|| naming::untagged_group(ctx.prefix)),
+        annotations: annotations(&operation_id, at.method),
+        operation_id,
+        method: at.method,
+        server: server_url(ctx.openapi, at)?,
+        path: at.path.to_string(),
+        params,
+        body,
+        auth: auth_scheme(ctx.openapi, at.op),
+        exactly_one_of,
+        default_output,
+        input_schema,
+    })
+}
+
+/// Path-item parameters, overridden by operation parameters of the same
+/// name and location, with `$ref`s to `components/parameters` resolved.
+fn merged_parameters(
+    ctx: &SpecContext<'_>,
+    at: &OperationRef<'_>,
+) -> Result<Vec<Parameter>, String> {
+    let mut merged: Vec<Parameter> = Vec::new();
+    for p in at.item.parameters.iter().chain(&at.op.parameters) {
+        let p = resolve_parameter(ctx.openapi, p)?;
+        let key = (p.parameter_data_ref().name.clone(), location_word(&p));
+        if let Some(existing) = merged
+            .iter_mut()
+            .find(|e| (e.parameter_data_ref().name.clone(), location_word(e)) == key)
+        {
+            *existing = p;
+        } else {
+            merged.push(p);
+        }
+    }
+    // Path parameters first, in the order they appear in the path template.
+    merged.sort_by_key(|p| match p {
+        Parameter::Path { parameter_data, .. } => at
+            .path
+            .find(&format!("{{{}}}", parameter_data.name))
+            .unwrap_or(usize::MAX),
+        _ => usize::MAX,
+    });
+    Ok(merged)
+}
+
+fn resolve_parameter(openapi: &OpenAPI, p: &ReferenceOr<Parameter>) -> Result<Parameter, String> {
+    match p {
+        ReferenceOr::Item(p) => Ok(p.clone()),
+        ReferenceOr::Reference { reference } => {
+            let name = reference
+                .strip_prefix("#/components/parameters/")
+                .ok_or_else(|| format!("unsupported parameter $ref `{reference}`"))?;
+            match openapi
+                .components
+                .as_ref()
+                .and_then(|c| c.parameters.get(name))
+            {
+                Some(ReferenceOr::Item(p)) => Ok(p.clone()),
+                _ => Err(format!("unresolved parameter $ref `{reference}`")),
+            }
+        }
+    }
+}
+
+fn location_word(p: &Parameter) -> &'static str {
+    match p {
+        Parameter::Path { .. } => "path",
+        Parameter::Query { .. } => "query",
+        Parameter::Header { .. } => "header",
+        Parameter::Cookie { .. } => "cookie",
+    }
+}
+
+fn collect_parameter(
+    ctx: &SpecContext<'_>,
+    param: &Parameter,
+    args: &mut Args,
+    note: &mut impl FnMut(Level, String),
+) -> Result<(), String> {
+    let data = param.parameter_data_ref();
+    let location = match param {
+        Parameter::Path { .. } => ParamLocation::Path,
+        Parameter::Query { .. } => ParamLocation::Query,
+        Parameter::Header { .. } if data.name.eq_ignore_ascii_case("authorization") => {
+            note(
+                Level::Info,
+                "header parameter `Authorization` is not an argument: the server authenticates"
+                    .into(),
+            );
+            return Ok(());
+        }
+        Parameter::Header { .. } => ParamLocation::Header,
+        Parameter::Cookie { .. } => {
+            note(
+                Level::Warning,
+                format!("cookie parameter `{}` is not supported", data.name),
+            );
+            return Ok(());
+        }
+    };
+    let raw = match &data.format {
+        ParameterSchemaOrContent::Schema(s) => serde_json::to_value(s).map_err(|e| e.to_string())?,
+        ParameterSchemaOrContent::Content(_) => Value::Object(Map::new()),
+    };
+    let mut schema = ctx
+        .resolver
+        .to_json_schema(&raw)
+        .map_err(|e| format!("parameter `{}`: {e}", data.name))?;
+    if let Some(desc) = data.description.as_deref().map(text::clean) {
+        if !desc.is_empty() {
+            set_description(&mut schema, desc);
+        }
+    }
+    let required = location == ParamLocation::Path || data.required;
+    args.push(note, &data.name, location, schema, required);
+    Ok(())
+}
+
+fn collect_body(
+    ctx: &SpecContext<'_>,
+    body: &ReferenceOr<RequestBody>,
+    args: &mut Args,
+    note: &mut impl FnMut(Level, String),
+) -> Result<BodyEncoding, String> {
+    let ReferenceOr::Item(body) = body else {
+        return Err("requestBody $ref is not supported".into());
+    };
+    let (encoding, media) = if let Some(m) = body.content.get("application/x-www-form-urlencoded")
+    {
+        (BodyEncoding::Form, m)
+    } else if let Some(m) = body.content.get("application/json") {
+        (BodyEncoding::Json, m)
+    } else if let Some((ct, m)) = body.content.iter().find(|(ct, _)| ct.ends_with("+json")) {
+        note(
+            Level::Info,
+            format!("request body `{ct}` is sent as application/json"),
+        );
+        (BodyEncoding::Json, m)
+    } else {
+        let types: Vec<_> = body.content.keys().cloned().collect();
+        return Err(format!("unsupported request body types {types:?}"));
+    };
+    let raw = match &media.schema {
+        Some(s) => serde_json::to_value(s).map_err(|e| e.to_string())?,
+        None => Value::Object(Map::new()),
+    };
+    let schema = ctx
+        .resolver
+        .to_json_schema(&raw)
+        .map_err(|e| format!("request body: {e}"))?;
+    let properties = schema.get("properties").and_then(Value::as_object);
+    let required: HashSet<&str> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    match properties {
+        Some(props) if !props.is_empty() => {
+            let location = match encoding {
+                BodyEncoding::Form => ParamLocation::Form,
+                _ => ParamLocation::Json,
+            };
+            for (name, prop) in props {
+                let required = required.contains(name.as_str());
+                args.push(note, name, location, prop.clone(), required);
+            }
+        }
+        _ if encoding == BodyEncoding::Form => {}
+        _ => {
+            // A free-form or non-object JSON body: one argument carries it whole.
+            let mut whole = schema.clone();
+            if whole.get("description").is_none() {
+                set_description(&mut whole, "The JSON request body.".into());
+            }
+            args.push(note, "RequestBody", ParamLocation::JsonBody, whole, body.required);
+        }
+    }
+    Ok(encoding)
+}
+
+/// The arguments of one tool as they are collected: definitions, their
+/// converted schemas (same order) and the names taken so far.
+struct Args {
+    params: Vec<ParamDef>,
+    schemas: Vec<Value>,
+    names: HashSet<String>,
+}
+
+impl Default for Args {
+    fn default() -> Self {
+        Self {
+            params: Vec::new(),
+            schemas: Vec::new(),
+            // Reserved for the server's own argument.
+            names: HashSet::from([FIELDS_ARG.to_string()]),
+        }
+    }
+}
+
+impl Args {
+    /// Adds one argument, giving it a safe and unique name.
+    fn push(
+        &mut self,
+        note: &mut impl FnMut(Level, String),
+        wire: &str,
+        location: ParamLocation,
+        schema: Value,
+        required: bool,
+    ) {
+        let mut name = naming::safe_arg_name(wire);
+        let mut schema = schema;
+        if name != wire {
+            note(Level::Info, format!("parameter `{wire}` is exposed as `{name}`"));
+            if let Some(desc) = naming::inequality_description(wire) {
+                // Twilio repeats the base filter's long description on the
+                // `<`/`>` variants; say what this one does instead.
+                set_description(&mut schema, desc);
+            }
+        }
+        if self.names.contains(&name) {
+            let renamed = format!("{}{name}", location_prefix(location));
+            note(
+                Level::Info,
+                format!(
+                    "{} parameter `{wire}` is exposed as `{renamed}`: `{name}` is taken",
+                    location_prefix(location).to_lowercase()
+                ),
+            );
+            name = renamed;
+        }
+        let base = name.clone();
+        let mut n = 2;
+        while self.names.contains(&name) {
+            name = format!("{base}{n}");
+            n += 1;
+        }
+        self.names.insert(name.clone());
+        self.params.push(ParamDef {
+            kind: schema::kind_of(&schema),
+            format: schema
+                .get("format")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            enum_values: schema
+                .get("enum")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            default: schema.get("default").map(Value::to_string),
+            description: schema
+                .get("description")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            name,
+            wire_name: wire.to_string(),
+            location,
+            required,
+            from_config: location == ParamLocation::Path && wire == ACCOUNT_SID,
+        });
+        self.schemas.push(schema);
+    }
+}
+
+fn location_prefix(location: ParamLocation) -> &'static str {
+    match location {
+        ParamLocation::Path => "Path",
+        ParamLocation::Query => "Query",
+        ParamLocation::Header => "Header",
+        ParamLocation::Form | ParamLocation::Json | ParamLocation::JsonBody => "Body",
+    }
+}
+
+fn set_description(schema: &mut Value, desc: String) {
+    if let Value::Object(obj) = schema {
+        obj.insert("description".into(), Value::String(desc));
+    }
+}
+
+/// The tool's input schema: one property per argument, path ones required
+/// (except the account SID the server fills), plus `fields`.
+fn input_schema(
+    params: &[ParamDef],
+    schemas: Vec<Value>,
+    returns_resource: bool,
+    default_output: &[String],
+) -> Result<String, String> {
+    let mut properties = Map::new();
+    let mut required = Vec::new();
+    for (param, mut schema) in params.iter().zip(schemas) {
+        let name = param.name.clone();
+        if param.from_config {
+            let desc = schema
+                .get("description")
+                .and_then(Value::as_str)
+                .unwrap_or("The account SID.");
+            let desc = format!("{} Defaults to the server's account.", text::sentence(desc));
+            set_description(&mut schema, desc);
+        } else if param.required {
+            required.push(Value::String(name.clone()));
+        }
+        properties.insert(name, schema);
+    }
+    if returns_resource {
+        let desc = if default_output.is_empty() {
+            "Response fields to return; all by default.".to_string()
+        } else {
+            format!(
+                "Response fields to return. Default: {}; [\"*\"] for all.",
+                default_output.join(", ")
+            )
+        };
+        properties.insert(
+            FIELDS_ARG.into(),
+            serde_json::json!({"type": "array", "items": {"type": "string"}, "description": desc}),
+        );
+    }
+    let mut schema = Map::new();
+    schema.insert("type".into(), "object".into());
+    schema.insert("properties".into(), Value::Object(properties));
+    if !required.is_empty() {
+        schema.insert("required".into(), Value::Array(required));
+    }
+    schema.insert("additionalProperties".into(), Value::Bool(false));
+    serde_json::to_string(&Value::Object(schema)).map_err(|e| e.to_string())
+}
+
+fn x_twilio(extensions: &indexmap::IndexMap<String, Value>) -> Option<&Value> {
+    extensions.get("x-twilio")
+}
+
+/// `x-twilio.conditional` groups, mapped from Twilio's snake_case names to
+/// argument names.
+fn conditionals(
+    op: &Operation,
+    params: &[ParamDef],
+    note: &mut impl FnMut(Level, String),
+) -> Vec<Vec<String>> {
+    let Some(groups) = x_twilio(&op.extensions)
+        .and_then(|x| x.get("conditional"))
+        .and_then(Value::as_array)
+    else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for group in groups.iter().filter_map(Value::as_array) {
+        let mut names = Vec::new();
+        for key in group.iter().filter_map(Value::as_str) {
+            let loose = naming::loose_key(key);
+            match params
+                .iter()
+                .find(|p| naming::loose_key(&p.wire_name) == loose)
+            {
+                Some(p) => names.push(p.name.clone()),
+                None => note(
+                    Level::Warning,
+                    format!("x-twilio.conditional names `{key}`, which is not a parameter"),
+                ),
+            }
+        }
+        if names.len() > 1 {
+            out.push(names);
+        }
+    }
+    out
+}
+
+/// Annotations from Twilio's operation naming: `List`/`Fetch` read,
+/// `Create` adds, `Update`/`Delete` change or remove what exists.
+///
+/// Only reads and deletes are marked idempotent: an `Update` can have side
+/// effects on repetition (re-redirecting a live call), which MCP's
+/// idempotentHint ("no additional effect") rules out. PUT is idempotent by
+/// HTTP semantics.
+fn annotations(operation_id: &str, method: Method) -> Annotations {
+    let verb = operation_id
+        .char_indices()
+        .skip(1)
+        .find(|(_, c)| c.is_uppercase())
+        .map_or(operation_id, |(i, _)| &operation_id[..i]);
+    let read_only = method == Method::Get;
+    let destructive = match verb {
+        "Create" => false,
+        "Update" | "Delete" => true,
+        _ => matches!(method, Method::Delete | Method::Put | Method::Patch),
+    };
+    Annotations {
+        read_only,
+        destructive: destructive && !read_only,
+        idempotent: matches!(method, Method::Get | Method::Delete | Method::Put),
+        open_world: true,
+    }
+}
+
+fn title(op: &Operation, operation_id: &str) -> String {
+    match op.summary.as_deref().map(text::clean) {
+        Some(s) if !s.is_empty() && s.len() <= 80 => s.trim_end_matches('.').to_string(),
+        _ => text::split_camel(operation_id),
+    }
+}
+
+fn description(
+    ctx: &SpecContext<'_>,
+    op: &Operation,
+    title: &str,
+    exactly_one_of: &[Vec<String>],
+) -> String {
+    let body = op
+        .description
+        .as_deref()
+        .map(text::clean)
+        .filter(|d| !d.is_empty())
+        .or_else(|| op.summary.as_deref().map(text::clean))
+        .filter(|d| !d.is_empty())
+        .unwrap_or_else(|| title.to_string());
+    let mut out = text::sentence(&body);
+    for group in exactly_one_of {
+        out.push_str(&format!(" Give exactly one of: {}.", group.join(", ")));
+    }
+    out.push_str(&format!(" [Twilio {}]", naming::spec_short(ctx.stem)));
+    out
+}
+
+/// Base URL: path-item `servers` win over the operation's, then the root's.
+fn server_url(openapi: &OpenAPI, at: &OperationRef<'_>) -> Result<String, String> {
+    at.item
+        .servers
+        .first()
+        .or_else(|| at.op.servers.first())
+        .or_else(|| openapi.servers.first())
+        .map(|s| s.url.trim_end_matches('/').to_string())
+        .ok_or_else(|| "no server URL in the spec".to_string())
+}
+
+fn auth_scheme(openapi: &OpenAPI, op: &Operation) -> AuthScheme {
+    let requirements = op.security.as_ref().or(openapi.security.as_ref());
+    let Some(requirements) = requirements else {
+        return AuthScheme::None;
+    };
+    let schemes = openapi.components.as_ref().map(|c| &c.security_schemes);
+    let mut found = AuthScheme::None;
+    for name in requirements.iter().flat_map(|r| r.keys()) {
+        match schemes.and_then(|s| s.get(name)) {
+            Some(ReferenceOr::Item(SecurityScheme::HTTP { scheme, .. }))
+                if scheme.eq_ignore_ascii_case("basic") =>
+            {
+                return AuthScheme::Basic;
+            }
+            Some(ReferenceOr::Item(SecurityScheme::OAuth2 { .. })) => found = AuthScheme::OAuth2,
+            _ => {}
+        }
+    }
+    found
+}
+
+/// The JSON type of an argument, as a short word for messages.
+pub fn kind_word(kind: ValueKind) -> &'static str {
+    match kind {
+        ValueKind::String => "string",
+        ValueKind::Integer => "integer",
+        ValueKind::Number => "number",
+        ValueKind::Boolean => "boolean",
+        ValueKind::Array => "array",
+        ValueKind::Object => "object",
+        ValueKind::Any => "any",
+    }
+}

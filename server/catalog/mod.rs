@@ -1,0 +1,273 @@
+//! The generated tool catalog and its typed API.
+//!
+//! `build.rs` generates `generated` from Twilio's OpenAPI specs (see the
+//! `codegen` crate): plain `static` data, one slice of [`Tool`]s per OpenAPI
+//! tag. Nothing here parses a spec; input schemas are pre-serialised JSON,
+//! parsed at most once per tool, on first use.
+
+use std::sync::{Arc, LazyLock, OnceLock};
+
+use serde_json::{Map, Value};
+
+#[allow(clippy::all, missing_docs)]
+mod generated {
+    use super::*;
+    include!(concat!(env!("OUT_DIR"), "/catalog.rs"));
+}
+
+pub use generated::{FINDINGS, SERVICES, SPECS, TAGS, TOOL_COUNT};
+
+/// One Twilio operation as an MCP tool.
+#[derive(Debug)]
+pub struct Tool {
+    /// Tool name: `<SpecPrefix>_<operationId>`, e.g. `ApiV2010_CreateMessage`.
+    pub name: &'static str,
+    pub title: &'static str,
+    /// Cleaned description, with "exactly one of" rules and the product.
+    pub description: &'static str,
+    /// Spec file stem, e.g. `twilio_api_v2010`.
+    pub spec: &'static str,
+    /// OpenAPI tag (or the spec prefix for untagged operations).
+    pub tag: &'static str,
+    pub operation_id: &'static str,
+    pub method: HttpMethod,
+    /// Base URL of the product, e.g. `https://api.twilio.com`.
+    pub server: &'static str,
+    /// Path template with `{Param}` placeholders.
+    pub path: &'static str,
+    pub params: &'static [Param],
+    pub body: BodyEncoding,
+    pub auth: AuthScheme,
+    pub annotations: Annotations,
+    /// Groups of argument names of which exactly one must be given.
+    pub exactly_one_of: &'static [&'static [&'static str]],
+    /// Response fields returned by default (`x-twilio.defaultOutputProperties`).
+    pub default_output: &'static [&'static str],
+    /// Input JSON Schema, compact JSON text.
+    pub input_schema: &'static str,
+}
+
+/// One argument of a tool.
+#[derive(Debug)]
+pub struct Param {
+    /// Argument name (safe for every client).
+    pub name: &'static str,
+    /// Name sent to Twilio (`DateSent<` for `DateSentBefore`).
+    pub wire_name: &'static str,
+    pub location: ParamLocation,
+    pub kind: ValueKind,
+    /// Twilio requires it (path parameters always).
+    pub required: bool,
+    /// Filled from the configured account SID when omitted.
+    pub from_config: bool,
+    pub format: Option<&'static str>,
+    pub enum_values: &'static [&'static str],
+    /// Default value as JSON text.
+    pub default: Option<&'static str>,
+    pub description: &'static str,
+}
+
+/// HTTP method of an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HttpMethod {
+    Get,
+    Post,
+    Put,
+    Delete,
+    Patch,
+}
+
+impl HttpMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "GET",
+            HttpMethod::Post => "POST",
+            HttpMethod::Put => "PUT",
+            HttpMethod::Delete => "DELETE",
+            HttpMethod::Patch => "PATCH",
+        }
+    }
+}
+
+/// How a request body is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyEncoding {
+    None,
+    Form,
+    Json,
+}
+
+/// Credentials an operation needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthScheme {
+    /// HTTP Basic: API key SID and secret.
+    Basic,
+    /// OAuth 2 client credentials, which this server does not hold.
+    OAuth2,
+    /// No authentication.
+    None,
+}
+
+/// MCP tool annotations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Annotations {
+    pub read_only: bool,
+    pub destructive: bool,
+    pub idempotent: bool,
+    pub open_world: bool,
+}
+
+/// Where an argument goes in the HTTP request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamLocation {
+    Path,
+    Query,
+    Header,
+    Form,
+    Json,
+    /// The argument is the whole JSON body.
+    JsonBody,
+}
+
+/// JSON type an argument takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    String,
+    Integer,
+    Number,
+    Boolean,
+    Array,
+    Object,
+    Any,
+}
+
+impl ValueKind {
+    /// The JSON Schema type name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ValueKind::String => "string",
+            ValueKind::Integer => "integer",
+            ValueKind::Number => "number",
+            ValueKind::Boolean => "boolean",
+            ValueKind::Array => "array",
+            ValueKind::Object => "object",
+            ValueKind::Any => "any value",
+        }
+    }
+}
+
+/// The tools of one OpenAPI tag.
+#[derive(Debug)]
+pub struct Tag {
+    pub name: &'static str,
+    pub tools: &'static [Tool],
+}
+
+/// A named service: a group of tags.
+#[derive(Debug)]
+pub struct Service {
+    pub name: &'static str,
+    pub tags: &'static [&'static str],
+}
+
+/// A spec file the catalog was built from.
+#[derive(Debug)]
+pub struct Spec {
+    /// File stem, e.g. `twilio_api_v2010`.
+    pub name: &'static str,
+    /// Stem without `twilio_`, e.g. `api_v2010`.
+    pub short: &'static str,
+    /// Tool-name prefix, e.g. `ApiV2010`.
+    pub prefix: &'static str,
+    pub title: &'static str,
+}
+
+/// Something codegen noticed (see `twilio-mcp audit`).
+#[derive(Debug)]
+pub struct Finding {
+    pub level: FindingLevel,
+    pub spec: &'static str,
+    pub operation: Option<&'static str>,
+    pub message: &'static str,
+}
+
+/// Severity of a [`Finding`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FindingLevel {
+    Info,
+    Warning,
+    Error,
+}
+
+/// Index of a tool in the whole catalog (tags in name order, flattened).
+pub type ToolId = u16;
+
+/// First [`ToolId`] of each tag in [`TAGS`].
+static TAG_OFFSETS: LazyLock<Vec<usize>> = LazyLock::new(|| {
+    let mut offset = 0;
+    TAGS.iter()
+        .map(|tag| {
+            let start = offset;
+            offset += tag.tools.len();
+            start
+        })
+        .collect()
+});
+
+/// Input schemas, parsed on first use.
+static PARSED_SCHEMAS: LazyLock<Vec<OnceLock<Arc<Map<String, Value>>>>> =
+    LazyLock::new(|| (0..TOOL_COUNT).map(|_| OnceLock::new()).collect());
+
+/// Every tool with its id, in id order.
+pub fn all() -> impl Iterator<Item = (ToolId, &'static Tool)> {
+    TAGS.iter()
+        .flat_map(|tag| tag.tools.iter())
+        .enumerate()
+        .map(|(id, tool)| (id as ToolId, tool))
+}
+
+/// The ids of a tag's tools.
+pub fn tag_tool_ids(tag_index: usize) -> std::ops::Range<ToolId> {
+    let start = TAG_OFFSETS.get(tag_index).copied().unwrap_or(0);
+    let len = TAGS.get(tag_index).map_or(0, |t| t.tools.len());
+    start as ToolId..(start + len) as ToolId
+}
+
+/// The tool with this id.
+pub fn get(id: ToolId) -> Option<&'static Tool> {
+    let id = usize::from(id);
+    let tag = TAG_OFFSETS.partition_point(|&start| start <= id).checked_sub(1)?;
+    TAGS.get(tag)?.tools.get(id - TAG_OFFSETS[tag])
+}
+
+/// Looks a tool up by name.
+pub fn find(name: &str) -> Option<(ToolId, &'static Tool)> {
+    let pos = generated::TOOL_INDEX
+        .binary_search_by(|(n, _, _)| (*n).cmp(name))
+        .ok()?;
+    let (_, tag, index) = generated::TOOL_INDEX[pos];
+    let tag = usize::from(tag);
+    let tool = TAGS.get(tag)?.tools.get(usize::from(index))?;
+    Some(((TAG_OFFSETS[tag] + usize::from(index)) as ToolId, tool))
+}
+
+/// The input schema of a tool as a JSON object, parsed once.
+pub fn input_schema(id: ToolId) -> Arc<Map<String, Value>> {
+    let Some(slot) = PARSED_SCHEMAS.get(usize::from(id)) else {
+        return Arc::new(Map::new());
+    };
+    slot.get_or_init(|| {
+        let text = get(id).map_or("{}", |t| t.input_schema);
+        // Generated from serde_json output at build time, so this parses;
+        // an empty object is the safe fallback all the same.
+        Arc::new(serde_json::from_str(text).unwrap_or_default())
+    })
+    .clone()
+}
+
+impl Tool {
+    /// The argument with this name.
+    pub fn param(&self, name: &str) -> Option<&'static Param> {
+        self.params.iter().find(|p| p.name == name)
+    }
+}

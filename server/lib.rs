@@ -1,0 +1,2 @@
+//! twilio-mcp: Twilio's REST API as MCP tools.
+pub mod catalog;
