@@ -49,7 +49,10 @@ fn pinned_specs() -> Result<PathBuf, String> {
     let pin = SpecPin::read("specs/pin.json".as_ref()).map_err(|e| e.to_string())?;
     let dir = PathBuf::from("specs/twilio-oai");
     if !fetch::is_current(&pin, &dir) {
-        println!("cargo:warning=fetching Twilio's OpenAPI specs ({}) with npm", pin.spec());
+        println!(
+            "cargo:warning=fetching Twilio's OpenAPI specs ({}) with npm",
+            pin.spec()
+        );
         fetch::ensure_specs(&pin, &dir).map_err(|e| {
             format!(
                 "Twilio's OpenAPI specs are missing from specs/twilio-oai and could not be \

@@ -31,13 +31,17 @@ fn main() {
         started.elapsed(),
         source.len()
     );
-    for f in catalog.findings.iter().filter(|f| f.level != twilio_mcp_codegen::model::Level::Info) {
+    for f in catalog
+        .findings
+        .iter()
+        .filter(|f| f.level != twilio_mcp_codegen::model::Level::Info)
+    {
         println!("{:?} {} {:?}: {}", f.level, f.spec, f.operation, f.message);
     }
-    if let Some(out) = args.next() {
-        if let Err(e) = std::fs::write(&out, source) {
-            eprintln!("error: cannot write {out}: {e}");
-            std::process::exit(1);
-        }
+    if let Some(out) = args.next()
+        && let Err(e) = std::fs::write(&out, source)
+    {
+        eprintln!("error: cannot write {out}: {e}");
+        std::process::exit(1);
     }
 }

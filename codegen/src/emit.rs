@@ -48,7 +48,10 @@ fn tokens(catalog: &Catalog) -> Result<TokenStream, String> {
     for (tag_idx, (tag, tools)) in by_tag.iter().enumerate() {
         let ident = format_ident!("{}", const_name(tag));
         let doc = format!(" Tools of the `{tag}` tag.");
-        let items = tools.iter().map(|t| tool_tokens(t)).collect::<Result<Vec<_>, _>>()?;
+        let items = tools
+            .iter()
+            .map(|t| tool_tokens(t))
+            .collect::<Result<Vec<_>, _>>()?;
         groups.push(quote! {
             #[doc = #doc]
             pub static #ident: &[Tool] = &[#(#items),*];
@@ -251,7 +254,10 @@ pub fn const_name(tag: &str) -> String {
         if i > 0 && c.is_ascii_uppercase() {
             let prev = chars[i - 1];
             let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
-            if prev.is_ascii_lowercase() || (prev.is_ascii_uppercase() && next_lower) {
+            if prev.is_ascii_lowercase()
+                || prev.is_ascii_digit()
+                || (prev.is_ascii_uppercase() && next_lower)
+            {
                 out.push('_');
             }
         }
@@ -278,7 +284,9 @@ mod tests {
 
     #[test]
     fn raw_strings_survive_hashes() {
-        let lit = raw_string(r##"{"a":"b\"#"}"##).expect("literal").to_string();
+        let lit = raw_string(r##"{"a":"b\"#"}"##)
+            .expect("literal")
+            .to_string();
         assert!(lit.starts_with("r##\""), "{lit}");
     }
 }

@@ -77,8 +77,8 @@ pub fn load_catalog(dir: &Path) -> Result<Catalog, String> {
 /// Adds the operations of one spec document (its JSON text) to `catalog`.
 pub fn add_spec(catalog: &mut Catalog, stem: &str, text: &str) -> Result<(), String> {
     let raw: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
-    let openapi: OpenAPI =
-        serde_json::from_value(raw.clone()).map_err(|e| format!("not an OpenAPI 3 document: {e}"))?;
+    let openapi: OpenAPI = serde_json::from_value(raw.clone())
+        .map_err(|e| format!("not an OpenAPI 3 document: {e}"))?;
     let components = raw
         .pointer("/components/schemas")
         .and_then(Value::as_object)
@@ -139,5 +139,9 @@ pub fn add_spec(catalog: &mut Catalog, stem: &str, text: &str) -> Result<(), Str
 /// Counts of findings by level, for build output.
 pub fn finding_counts(catalog: &Catalog) -> (usize, usize, usize) {
     let count = |l| catalog.findings.iter().filter(|f| f.level == l).count();
-    (count(Level::Info), count(Level::Warning), count(Level::Error))
+    (
+        count(Level::Info),
+        count(Level::Warning),
+        count(Level::Error),
+    )
 }

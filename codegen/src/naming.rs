@@ -94,10 +94,13 @@ pub fn safe_arg_name(wire: &str) -> String {
 /// only on the base filter.
 pub fn inequality_description(wire: &str) -> Option<String> {
     if let Some(stem) = wire.strip_suffix('<') {
-        Some(format!("Only results with {stem} on or before this value (Twilio's `{wire}=`)."))
+        Some(format!(
+            "Only results with {stem} on or before this value (Twilio's `{wire}=`)."
+        ))
     } else {
-        wire.strip_suffix('>')
-            .map(|stem| format!("Only results with {stem} on or after this value (Twilio's `{wire}=`)."))
+        wire.strip_suffix('>').map(|stem| {
+            format!("Only results with {stem} on or after this value (Twilio's `{wire}=`).")
+        })
     }
 }
 
@@ -133,7 +136,10 @@ mod tests {
 
     #[test]
     fn names_fit_and_stay_stable() {
-        assert_eq!(tool_name("ApiV2010", "CreateMessage"), "ApiV2010_CreateMessage");
+        assert_eq!(
+            tool_name("ApiV2010", "CreateMessage"),
+            "ApiV2010_CreateMessage"
+        );
         let long = tool_name(
             "MessagingV1",
             "FetchLinkshorteningMessagingServiceDomainAssociationAndMore",
@@ -160,7 +166,10 @@ mod tests {
     fn safe_names() {
         assert_eq!(safe_arg_name("DateSent<"), "DateSentBefore");
         assert_eq!(safe_arg_name("DateSent>"), "DateSentAfter");
-        assert_eq!(safe_arg_name("X-Twilio-Webhook-Enabled"), "X-Twilio-Webhook-Enabled");
+        assert_eq!(
+            safe_arg_name("X-Twilio-Webhook-Enabled"),
+            "X-Twilio-Webhook-Enabled"
+        );
         assert_eq!(safe_arg_name("a b"), "a_b");
         assert!(is_safe_key("AddOns.x"));
         assert!(!is_safe_key("DateSent<"));

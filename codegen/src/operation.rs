@@ -70,7 +70,9 @@ pub fn build_tool(
         Some(body) => collect_body(ctx, body, &mut args, &mut note)?,
         None => BodyEncoding::None,
     };
-    let Args { params, schemas, .. } = args;
+    let Args {
+        params, schemas, ..
+    } = args;
 
     let exactly_one_of = conditionals(at.op, &params, &mut note);
     let default_output: Vec<String> = x_twilio(&at.item.extensions)
@@ -200,17 +202,19 @@ fn collect_parameter(
         }
     };
     let raw = match &data.format {
-        ParameterSchemaOrContent::Schema(s) => serde_json::to_value(s).map_err(|e| e.to_string())?,
+        ParameterSchemaOrContent::Schema(s) => {
+            serde_json::to_value(s).map_err(|e| e.to_string())?
+        }
         ParameterSchemaOrContent::Content(_) => Value::Object(Map::new()),
     };
     let mut schema = ctx
         .resolver
         .to_json_schema(&raw)
         .map_err(|e| format!("parameter `{}`: {e}", data.name))?;
-    if let Some(desc) = data.description.as_deref().map(text::clean) {
-        if !desc.is_empty() {
-            set_description(&mut schema, desc);
-        }
+    if let Some(desc) = data.description.as_deref().map(text::clean)
+        && !desc.is_empty()
+    {
+        set_description(&mut schema, desc);
     }
     let required = location == ParamLocation::Path || data.required;
     args.push(note, &data.name, location, schema, required);
@@ -226,8 +230,7 @@ fn collect_body(
     let ReferenceOr::Item(body) = body else {
         return Err("requestBody $ref is not supported".into());
     };
-    let (encoding, media) = if let Some(m) = body.content.get("application/x-www-form-urlencoded")
-    {
+    let (encoding, media) = if let Some(m) = body.content.get("application/x-www-form-urlencoded") {
         (BodyEncoding::Form, m)
     } else if let Some(m) = body.content.get("application/json") {
         (BodyEncoding::Json, m)
@@ -273,7 +276,13 @@ fn collect_body(
             if whole.get("description").is_none() {
                 set_description(&mut whole, "The JSON request body.".into());
             }
-            args.push(note, "RequestBody", ParamLocation::JsonBody, whole, body.required);
+            args.push(
+                note,
+                "RequestBody",
+                ParamLocation::JsonBody,
+                whole,
+                body.required,
+            );
         }
     }
     Ok(encoding)
@@ -311,7 +320,10 @@ impl Args {
         let mut name = naming::safe_arg_name(wire);
         let mut schema = schema;
         if name != wire {
-            note(Level::Info, format!("parameter `{wire}` is exposed as `{name}`"));
+            note(
+                Level::Info,
+                format!("parameter `{wire}` is exposed as `{name}`"),
+            );
             if let Some(desc) = naming::inequality_description(wire) {
                 // Twilio repeats the base filter's long description on the
                 // `<`/`>` variants; say what this one does instead.
@@ -526,12 +538,13 @@ fn description(
     out
 }
 
-/// Base URL: path-item `servers` win over the operation's, then the root's.
+/// Base URL: the operation's `servers` win over the path item's, which win
+/// over the root's (OpenAPI 3.0, Operation Object `servers`).
 fn server_url(openapi: &OpenAPI, at: &OperationRef<'_>) -> Result<String, String> {
-    at.item
+    at.op
         .servers
         .first()
-        .or_else(|| at.op.servers.first())
+        .or_else(|| at.item.servers.first())
         .or_else(|| openapi.servers.first())
         .map(|s| s.url.trim_end_matches('/').to_string())
         .ok_or_else(|| "no server URL in the spec".to_string())

@@ -100,8 +100,7 @@ pub fn split_camel(ident: &str) -> String {
         if i > 0 && c.is_uppercase() {
             let prev = chars[i - 1];
             let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
-            if prev.is_lowercase() || prev.is_ascii_digit() || (prev.is_uppercase() && next_lower)
-            {
+            if prev.is_lowercase() || prev.is_ascii_digit() || (prev.is_uppercase() && next_lower) {
                 out.push(' ');
             }
         }
@@ -127,7 +126,9 @@ mod tests {
     #[test]
     fn links_become_their_text() {
         assert_eq!(
-            clean("The SID of the [Account](https://www.twilio.com/docs/iam/api/account) that created it."),
+            clean(
+                "The SID of the [Account](https://www.twilio.com/docs/iam/api/account) that created it."
+            ),
             "The SID of the Account that created it."
         );
         assert_eq!(clean("a [b] c"), "a [b] c");

@@ -215,7 +215,10 @@ static TAG_OFFSETS: LazyLock<Vec<usize>> = LazyLock::new(|| {
 });
 
 /// Input schemas, parsed on first use.
-static PARSED_SCHEMAS: LazyLock<Vec<OnceLock<Arc<Map<String, Value>>>>> =
+/// A parsed input schema, shared by every `tools/list` that includes it.
+type SchemaObject = Arc<Map<String, Value>>;
+
+static PARSED_SCHEMAS: LazyLock<Vec<OnceLock<SchemaObject>>> =
     LazyLock::new(|| (0..TOOL_COUNT).map(|_| OnceLock::new()).collect());
 
 /// Every tool with its id, in id order.
@@ -236,7 +239,9 @@ pub fn tag_tool_ids(tag_index: usize) -> std::ops::Range<ToolId> {
 /// The tool with this id.
 pub fn get(id: ToolId) -> Option<&'static Tool> {
     let id = usize::from(id);
-    let tag = TAG_OFFSETS.partition_point(|&start| start <= id).checked_sub(1)?;
+    let tag = TAG_OFFSETS
+        .partition_point(|&start| start <= id)
+        .checked_sub(1)?;
     TAGS.get(tag)?.tools.get(id - TAG_OFFSETS[tag])
 }
 

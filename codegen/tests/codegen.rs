@@ -1,0 +1,849 @@
+//! Codegen over small hand-written specs (`tests/fixtures/`): what each
+//! OpenAPI construct becomes, the input schemas, `diff`, and a snapshot of
+//! the whole rendered module (`tests/output/fixtures.rs.out`; regenerate
+//! with `EXPECTORATE=overwrite cargo test -p twilio-mcp-codegen`).
+
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+use serde_json::{Value, json};
+use twilio_mcp_codegen::model::{
+    Annotations, AuthScheme, BodyEncoding, Catalog, Level, Method, ParamDef, ParamLocation,
+    ToolDef, ValueKind,
+};
+use twilio_mcp_codegen::{FIELDS_ARG, add_spec, diff, load_catalog, render};
+
+fn tests_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests")
+}
+
+static FIXTURES: LazyLock<Catalog> =
+    LazyLock::new(|| load_catalog(&tests_dir().join("fixtures")).expect("fixtures load"));
+
+fn tool(name: &str) -> &'static ToolDef {
+    FIXTURES
+        .tools
+        .iter()
+        .find(|t| t.name == name)
+        .unwrap_or_else(|| panic!("no tool {name}"))
+}
+
+fn param<'a>(tool: &'a ToolDef, name: &str) -> &'a ParamDef {
+    tool.params
+        .iter()
+        .find(|p| p.name == name)
+        .unwrap_or_else(|| panic!("{} has no argument {name}", tool.name))
+}
+
+fn schema(tool: &ToolDef) -> Value {
+    serde_json::from_str(&tool.input_schema)
+        .unwrap_or_else(|e| panic!("{}: input schema is not JSON: {e}", tool.name))
+}
+
+fn names(tool: &ToolDef) -> Vec<&str> {
+    tool.params.iter().map(|p| p.name.as_str()).collect()
+}
+
+/// `(name, wire name, location, required)` of every argument.
+fn shape(tool: &ToolDef) -> Vec<(&str, &str, ParamLocation, bool)> {
+    tool.params
+        .iter()
+        .map(|p| {
+            (
+                p.name.as_str(),
+                p.wire_name.as_str(),
+                p.location,
+                p.required,
+            )
+        })
+        .collect()
+}
+
+fn contains_key_anywhere(value: &Value, key: &str) -> bool {
+    match value {
+        Value::Object(map) => {
+            map.contains_key(key) || map.values().any(|v| contains_key_anywhere(v, key))
+        }
+        Value::Array(items) => items.iter().any(|v| contains_key_anywhere(v, key)),
+        _ => false,
+    }
+}
+
+// ---------------------------------------------------------------- names
+
+#[test]
+fn specs_are_listed_in_file_order() {
+    let specs: Vec<_> = FIXTURES
+        .specs
+        .iter()
+        .map(|s| {
+            (
+                s.name.as_str(),
+                s.short.as_str(),
+                s.prefix.as_str(),
+                s.title.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        specs,
+        [
+            ("twilio_alpha_v1", "alpha_v1", "AlphaV1", "Twilio - Alpha"),
+            ("twilio_beta_v2", "beta_v2", "BetaV2", "Twilio - Beta"),
+        ]
+    );
+}
+
+#[test]
+fn tool_names_are_spec_prefix_and_operation_id() {
+    let all: Vec<_> = FIXTURES.tools.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(
+        all,
+        [
+            "AlphaV1_ListThing",
+            "AlphaV1_CreateThing",
+            "AlphaV1_FetchThing",
+            "AlphaV1_UpdateThing",
+            "AlphaV1_DeleteThing",
+            "AlphaV1_ListWidget",
+            "AlphaV1_CreateWidget",
+            "AlphaV1_UpdateWidget",
+            "AlphaV1_CreateCancellation",
+            "AlphaV1_FetchPing",
+            "AlphaV1_FetchOrganization",
+            "BetaV2_ListThing",
+            "BetaV2_FetchThing",
+            "BetaV2_UpdateThing",
+        ]
+    );
+    for t in &FIXTURES.tools {
+        let prefix = twilio_mcp_codegen::naming::spec_prefix(&t.spec);
+        assert_eq!(t.name, format!("{prefix}_{}", t.operation_id));
+    }
+}
+
+#[test]
+fn same_operation_id_in_two_specs_gives_distinct_tools() {
+    let alpha = tool("AlphaV1_FetchThing");
+    let beta = tool("BetaV2_FetchThing");
+    assert_eq!(alpha.operation_id, "FetchThing");
+    assert_eq!(beta.operation_id, "FetchThing");
+    assert_eq!(alpha.spec, "twilio_alpha_v1");
+    assert_eq!(beta.spec, "twilio_beta_v2");
+    assert_eq!(alpha.path, "/v1/Accounts/{AccountSid}/Things/{Sid}.json");
+    assert_eq!(beta.path, "/v2/Things/{Sid}");
+    assert_eq!(alpha.server, "https://alpha.twilio.com");
+    assert_eq!(beta.server, "https://beta.twilio.com");
+}
+
+#[test]
+fn titles_and_descriptions() {
+    let list = tool("AlphaV1_ListThing");
+    assert_eq!(list.title, "List things");
+    // Markdown links are reduced to their text; the product is appended.
+    assert_eq!(
+        list.description,
+        "Retrieve a list of Things belonging to the account. [Twilio alpha_v1]"
+    );
+    // No summary: the title is the operationId split into words.
+    assert_eq!(tool("AlphaV1_FetchThing").title, "Fetch Thing");
+    assert_eq!(
+        tool("AlphaV1_FetchThing").description,
+        "Fetch Thing. [Twilio alpha_v1]"
+    );
+    // No description: the summary is the description.
+    assert_eq!(
+        tool("AlphaV1_FetchPing").description,
+        "Check the service is up. [Twilio alpha_v1]"
+    );
+    assert_eq!(
+        tool("AlphaV1_CreateThing").description,
+        "Send a new Thing. Give exactly one of: Url, Twiml, ApplicationSid. [Twilio alpha_v1]"
+    );
+    // HTML is dropped and entities decoded in argument descriptions too.
+    assert_eq!(
+        param(tool("AlphaV1_CreateThing"), "Body").description,
+        "The text & content."
+    );
+}
+
+// ---------------------------------------------------------------- parameters
+
+#[test]
+fn path_query_and_header_parameters() {
+    use ParamLocation::*;
+    let list = tool("AlphaV1_ListThing");
+    assert_eq!(
+        shape(list),
+        [
+            ("AccountSid", "AccountSid", Path, true),
+            ("To", "To", Query, false),
+            ("DateSent", "DateSent", Query, false),
+            ("DateSentBefore", "DateSent<", Query, false),
+            ("DateSentAfter", "DateSent>", Query, false),
+            ("Status", "Status", Query, false),
+            // From `#/components/parameters/PageSize`.
+            ("PageSize", "PageSize", Query, false),
+        ]
+    );
+    assert_eq!(param(list, "To").format.as_deref(), Some("phone-number"));
+    assert_eq!(param(list, "PageSize").kind, ValueKind::Integer);
+    assert_eq!(param(list, "PageSize").format.as_deref(), Some("int64"));
+
+    let create = tool("AlphaV1_CreateThing");
+    let header = param(create, "X-Twilio-Webhook-Enabled");
+    assert_eq!(header.location, Header);
+    assert_eq!(header.wire_name, "X-Twilio-Webhook-Enabled");
+    assert!(!header.required);
+    assert_eq!(header.enum_values, ["true", "false"]);
+}
+
+#[test]
+fn authorization_header_is_hidden() {
+    for t in &FIXTURES.tools {
+        assert!(
+            t.params
+                .iter()
+                .all(|p| !p.wire_name.eq_ignore_ascii_case("authorization")),
+            "{} exposes Authorization",
+            t.name
+        );
+        assert!(schema(t)["properties"].get("Authorization").is_none());
+    }
+    assert!(FIXTURES.findings.iter().any(|f| {
+        f.level == Level::Info
+            && f.operation.as_deref() == Some("AlphaV1_ListThing")
+            && f.message.contains("`Authorization` is not an argument")
+    }));
+}
+
+#[test]
+fn inequality_filters_get_safe_names_and_keep_wire_names() {
+    let list = tool("AlphaV1_ListThing");
+    let before = param(list, "DateSentBefore");
+    let after = param(list, "DateSentAfter");
+    assert_eq!(before.wire_name, "DateSent<");
+    assert_eq!(after.wire_name, "DateSent>");
+    assert_eq!(before.format.as_deref(), Some("date-time"));
+    assert_eq!(
+        before.description,
+        "Only results with DateSent on or before this value (Twilio's `DateSent<=`)."
+    );
+    assert_eq!(
+        after.description,
+        "Only results with DateSent on or after this value (Twilio's `DateSent>=`)."
+    );
+    let props = schema(list)["properties"].clone();
+    assert!(props.get("DateSent<").is_none() && props.get("DateSent>").is_none());
+    assert_eq!(props["DateSentBefore"]["description"], before.description);
+}
+
+#[test]
+fn ref_enums_are_inlined_everywhere() {
+    let values = ["queued", "sent", "failed"];
+    for (t, arg, location) in [
+        ("AlphaV1_ListThing", "Status", ParamLocation::Query),
+        ("AlphaV1_CreateThing", "Status", ParamLocation::Form),
+        ("AlphaV1_UpdateThing", "Status", ParamLocation::Form),
+        ("AlphaV1_CreateWidget", "Status", ParamLocation::Json),
+    ] {
+        let t = tool(t);
+        let p = param(t, arg);
+        assert_eq!(p.location, location, "{}", t.name);
+        assert_eq!(p.kind, ValueKind::String, "{}", t.name);
+        assert_eq!(p.enum_values, values, "{}", t.name);
+        assert_eq!(
+            schema(t)["properties"][arg]["enum"],
+            json!(values),
+            "{}",
+            t.name
+        );
+    }
+    // The enum schema's own description is used when the property has none.
+    assert_eq!(
+        param(tool("AlphaV1_CreateThing"), "Status").description,
+        "The status of the Thing."
+    );
+    // …and the parameter's description wins when it has one.
+    assert_eq!(
+        param(tool("AlphaV1_ListThing"), "Status").description,
+        "Only Things with this status."
+    );
+}
+
+#[test]
+fn form_body_fields() {
+    use ParamLocation::*;
+    let create = tool("AlphaV1_CreateThing");
+    assert_eq!(create.body, BodyEncoding::Form);
+    assert_eq!(
+        shape(create),
+        [
+            ("AccountSid", "AccountSid", Path, true),
+            (
+                "X-Twilio-Webhook-Enabled",
+                "X-Twilio-Webhook-Enabled",
+                Header,
+                false
+            ),
+            ("To", "To", Form, true),
+            ("Body", "Body", Form, false),
+            ("Url", "Url", Form, false),
+            ("Twiml", "Twiml", Form, false),
+            ("ApplicationSid", "ApplicationSid", Form, false),
+            ("Status", "Status", Form, false),
+            ("StatusCallbackEvent", "StatusCallbackEvent", Form, false),
+            ("MaxPrice", "MaxPrice", Form, false),
+            ("Attempt", "Attempt", Form, false),
+            ("SendAsMms", "SendAsMms", Form, false),
+        ]
+    );
+    let kinds: Vec<_> = create.params.iter().map(|p| p.kind).collect();
+    use ValueKind::*;
+    assert_eq!(
+        kinds,
+        [
+            String, String, String, String, String, String, String, String, Array, Number, Integer,
+            Boolean
+        ]
+    );
+    assert_eq!(param(create, "Attempt").default.as_deref(), Some("1"));
+    let s = schema(create);
+    assert_eq!(
+        s["properties"]["StatusCallbackEvent"],
+        json!({"type": "array", "description": "Events to call back on.", "items": {"type": "string"}})
+    );
+    // A SID's lengths are implied by its pattern and dropped.
+    assert_eq!(
+        s["properties"]["ApplicationSid"],
+        json!({"type": "string", "pattern": "^AP[0-9a-fA-F]{32}$", "description": "The Application to run."})
+    );
+}
+
+#[test]
+fn json_body_with_nested_objects() {
+    let create = tool("AlphaV1_CreateWidget");
+    assert_eq!(create.body, BodyEncoding::Json);
+    assert_eq!(names(create), ["Name", "Config", "Tags", "Status"]);
+    assert!(
+        create
+            .params
+            .iter()
+            .all(|p| p.location == ParamLocation::Json)
+    );
+    assert!(param(create, "Name").required);
+    assert_eq!(param(create, "Config").kind, ValueKind::Object);
+    assert_eq!(param(create, "Tags").kind, ValueKind::Array);
+    let s = schema(create);
+    assert_eq!(
+        s["properties"]["Config"],
+        json!({
+            "type": "object",
+            "description": "How the widget looks.",
+            "properties": {
+                // `nullable` and `example` are OpenAPI-only: dropped.
+                "Color": {"type": "string"},
+                "Size": {
+                    "type": "object",
+                    "description": "Size of the widget, in pixels.",
+                    "properties": {
+                        // OpenAPI 3.0's boolean exclusiveMinimum becomes a number.
+                        "Width": {"type": "integer", "exclusiveMinimum": 0},
+                        "Height": {"type": "integer", "minimum": 0}
+                    },
+                    "required": ["Width"]
+                }
+            }
+        })
+    );
+    assert_eq!(s["required"], json!(["Name"]));
+}
+
+#[test]
+fn free_form_json_body_is_one_argument() {
+    let update = tool("AlphaV1_UpdateWidget");
+    assert_eq!(update.method, Method::Put);
+    assert_eq!(update.body, BodyEncoding::Json);
+    assert_eq!(names(update), ["Sid", "RequestBody"]);
+    let body = param(update, "RequestBody");
+    assert_eq!(body.location, ParamLocation::JsonBody);
+    assert_eq!(body.kind, ValueKind::Object);
+    assert!(body.required);
+    assert_eq!(
+        schema(update)["properties"]["RequestBody"],
+        json!({"type": "object", "description": "The JSON request body."})
+    );
+}
+
+#[test]
+fn all_of_is_merged_and_recursion_cut() {
+    let update = tool("BetaV2_UpdateThing");
+    assert_eq!(update.method, Method::Patch);
+    assert_eq!(names(update), ["Sid", "Enabled", "Tree"]);
+    assert!(param(update, "Enabled").required);
+    assert!(!param(update, "Tree").required);
+    assert_eq!(
+        schema(update)["properties"]["Tree"],
+        json!({"type": "object", "properties": {"Label": {"type": "string"}, "Child": {"type": "object"}}})
+    );
+}
+
+#[test]
+fn body_parameter_named_like_a_path_parameter_is_a_distinct_argument() {
+    let update = tool("AlphaV1_UpdateThing");
+    let path = param(update, "AccountSid");
+    let body = param(update, "BodyAccountSid");
+    assert_eq!(
+        (path.location, path.wire_name.as_str()),
+        (ParamLocation::Path, "AccountSid")
+    );
+    assert_eq!(
+        (body.location, body.wire_name.as_str()),
+        (ParamLocation::Form, "AccountSid")
+    );
+    assert!(path.from_config);
+    assert!(!body.from_config);
+    assert!(!body.required);
+    assert_eq!(
+        body.description,
+        "The SID of the Account to move the Thing to."
+    );
+    // Path parameters come first, in path-template order, whatever the spec's order.
+    assert_eq!(
+        names(update),
+        ["AccountSid", "Sid", "BodyAccountSid", "Status"]
+    );
+    assert!(FIXTURES.findings.iter().any(|f| {
+        f.operation.as_deref() == Some("AlphaV1_UpdateThing")
+            && f.message == "body parameter `AccountSid` is exposed as `BodyAccountSid`: `AccountSid` is taken"
+    }));
+}
+
+#[test]
+fn account_sid_path_parameter_comes_from_config() {
+    let mut seen = 0;
+    for t in &FIXTURES.tools {
+        let s = schema(t);
+        let required: Vec<&str> = s["required"]
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        for p in &t.params {
+            let is_account = p.location == ParamLocation::Path && p.wire_name == "AccountSid";
+            assert_eq!(p.from_config, is_account, "{}.{}", t.name, p.name);
+            if p.location == ParamLocation::Path {
+                assert!(p.required, "{}.{}", t.name, p.name);
+                assert_eq!(
+                    required.contains(&p.name.as_str()),
+                    !p.from_config,
+                    "{}.{}",
+                    t.name,
+                    p.name
+                );
+            }
+            if p.from_config {
+                seen += 1;
+                let desc = s["properties"][&p.name]["description"]
+                    .as_str()
+                    .unwrap_or("");
+                assert!(
+                    desc.ends_with("Defaults to the server's account."),
+                    "{desc}"
+                );
+            }
+        }
+    }
+    assert_eq!(seen, 5);
+    assert_eq!(
+        schema(tool("AlphaV1_FetchThing"))["properties"]["AccountSid"]["description"],
+        "The account SID. Defaults to the server's account."
+    );
+}
+
+#[test]
+fn parameter_named_like_the_fields_argument_is_renamed() {
+    let list = tool("BetaV2_ListThing");
+    let p = param(list, "Queryfields");
+    assert_eq!(p.wire_name, "fields");
+    assert_eq!(p.location, ParamLocation::Query);
+    let s = schema(list);
+    assert_eq!(s["properties"][FIELDS_ARG]["type"], "array");
+    assert_eq!(s["properties"]["Queryfields"]["type"], "string");
+}
+
+// ---------------------------------------------------------------- operations
+
+#[test]
+fn annotations_follow_the_operation_verb() {
+    let get = |name| tool(name).annotations;
+    let read = Annotations {
+        read_only: true,
+        destructive: false,
+        idempotent: true,
+        open_world: true,
+    };
+    assert_eq!(get("AlphaV1_ListThing"), read);
+    assert_eq!(get("AlphaV1_FetchThing"), read);
+    assert_eq!(get("AlphaV1_FetchPing"), read);
+    assert_eq!(
+        get("AlphaV1_CreateThing"),
+        Annotations {
+            read_only: false,
+            destructive: false,
+            idempotent: false,
+            open_world: true
+        }
+    );
+    assert_eq!(
+        get("AlphaV1_UpdateThing"),
+        Annotations {
+            read_only: false,
+            destructive: true,
+            idempotent: false,
+            open_world: true
+        }
+    );
+    assert_eq!(
+        get("AlphaV1_DeleteThing"),
+        Annotations {
+            read_only: false,
+            destructive: true,
+            idempotent: true,
+            open_world: true
+        }
+    );
+    // PUT is idempotent by HTTP semantics; PATCH is not.
+    assert!(get("AlphaV1_UpdateWidget").idempotent && get("AlphaV1_UpdateWidget").destructive);
+    assert!(!get("BetaV2_UpdateThing").idempotent && get("BetaV2_UpdateThing").destructive);
+}
+
+#[test]
+fn methods_and_body_encodings() {
+    let table: Vec<_> = FIXTURES
+        .tools
+        .iter()
+        .map(|t| (t.name.as_str(), t.method, t.body))
+        .collect();
+    use BodyEncoding::*;
+    use Method::*;
+    assert_eq!(
+        table,
+        [
+            ("AlphaV1_ListThing", Get, None),
+            ("AlphaV1_CreateThing", Post, Form),
+            ("AlphaV1_FetchThing", Get, None),
+            ("AlphaV1_UpdateThing", Post, Form),
+            ("AlphaV1_DeleteThing", Delete, None),
+            ("AlphaV1_ListWidget", Get, None),
+            ("AlphaV1_CreateWidget", Post, Json),
+            ("AlphaV1_UpdateWidget", Put, Json),
+            ("AlphaV1_CreateCancellation", Post, None),
+            ("AlphaV1_FetchPing", Get, None),
+            ("AlphaV1_FetchOrganization", Get, None),
+            ("BetaV2_ListThing", Get, None),
+            ("BetaV2_FetchThing", Get, None),
+            ("BetaV2_UpdateThing", Patch, Json),
+        ]
+    );
+}
+
+#[test]
+fn post_without_request_body_sends_none() {
+    let cancel = tool("AlphaV1_CreateCancellation");
+    assert_eq!(cancel.method, Method::Post);
+    assert_eq!(cancel.body, BodyEncoding::None);
+    assert_eq!(names(cancel), ["JobSid"]);
+}
+
+#[test]
+fn untagged_operation_is_grouped_under_the_spec_prefix() {
+    assert_eq!(tool("AlphaV1_CreateCancellation").tag, "AlphaV1");
+    assert_eq!(tool("AlphaV1_ListThing").tag, "AlphaV1Thing");
+    assert_eq!(tool("BetaV2_FetchThing").tag, "BetaV2Thing");
+}
+
+#[test]
+fn server_urls() {
+    // Root servers, trailing slash trimmed.
+    assert_eq!(tool("AlphaV1_ListThing").server, "https://alpha.twilio.com");
+    assert_eq!(
+        tool("AlphaV1_CreateCancellation").server,
+        "https://alpha.twilio.com"
+    );
+    // Path-item servers override the root's.
+    assert_eq!(
+        tool("AlphaV1_CreateWidget").server,
+        "https://widgets.alpha.twilio.com"
+    );
+    assert_eq!(
+        tool("AlphaV1_ListWidget").server,
+        "https://widgets.alpha.twilio.com"
+    );
+    assert_eq!(
+        tool("AlphaV1_UpdateWidget").server,
+        "https://widgets.alpha.twilio.com"
+    );
+    // Operation servers override the path item's (OpenAPI 3.0, Operation Object).
+    assert_eq!(
+        tool("AlphaV1_FetchOrganization").server,
+        "https://organizations.alpha.twilio.com"
+    );
+}
+
+#[test]
+fn auth_schemes() {
+    assert_eq!(tool("AlphaV1_ListThing").auth, AuthScheme::Basic);
+    assert_eq!(tool("BetaV2_FetchThing").auth, AuthScheme::Basic);
+    // `security: []` on the operation overrides the root requirement.
+    assert_eq!(tool("AlphaV1_FetchPing").auth, AuthScheme::None);
+    assert_eq!(tool("AlphaV1_FetchOrganization").auth, AuthScheme::OAuth2);
+}
+
+#[test]
+fn conditionals_map_snake_case_to_argument_names() {
+    let create = tool("AlphaV1_CreateThing");
+    assert_eq!(
+        create.exactly_one_of,
+        [vec!["Url", "Twiml", "ApplicationSid"]]
+    );
+    // `["body", "media_url"]`: media_url is no parameter, so the group is
+    // dropped with a warning.
+    assert!(FIXTURES.findings.iter().any(|f| {
+        f.level == Level::Warning
+            && f.operation.as_deref() == Some("AlphaV1_CreateThing")
+            && f.message == "x-twilio.conditional names `media_url`, which is not a parameter"
+    }));
+    for t in FIXTURES.tools.iter().filter(|t| t.name != create.name) {
+        assert!(t.exactly_one_of.is_empty(), "{}", t.name);
+    }
+}
+
+#[test]
+fn default_output_comes_from_the_path_item() {
+    assert_eq!(
+        tool("AlphaV1_ListThing").default_output,
+        ["sid", "status", "date_sent"]
+    );
+    assert_eq!(
+        tool("AlphaV1_CreateThing").default_output,
+        ["sid", "status", "date_sent"]
+    );
+    assert_eq!(tool("AlphaV1_FetchThing").default_output, ["sid", "status"]);
+    assert!(tool("AlphaV1_ListWidget").default_output.is_empty());
+    assert_eq!(
+        schema(tool("AlphaV1_ListThing"))["properties"][FIELDS_ARG]["description"],
+        "Response fields to return. Default: sid, status, date_sent; [\"*\"] for all."
+    );
+    assert_eq!(
+        schema(tool("AlphaV1_ListWidget"))["properties"][FIELDS_ARG]["description"],
+        "Response fields to return; all by default."
+    );
+}
+
+#[test]
+fn findings() {
+    let all: Vec<_> = FIXTURES
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.level,
+                f.spec.as_str(),
+                f.operation.as_deref().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        all,
+        [
+            (Level::Info, "twilio_alpha_v1", "AlphaV1_ListThing"),
+            (Level::Info, "twilio_alpha_v1", "AlphaV1_ListThing"),
+            (Level::Info, "twilio_alpha_v1", "AlphaV1_ListThing"),
+            (Level::Warning, "twilio_alpha_v1", "AlphaV1_CreateThing"),
+            (Level::Info, "twilio_alpha_v1", "AlphaV1_UpdateThing"),
+            (Level::Info, "twilio_beta_v2", "BetaV2_ListThing"),
+        ]
+    );
+    assert_eq!(twilio_mcp_codegen::finding_counts(&FIXTURES), (5, 1, 0));
+}
+
+// ---------------------------------------------------------------- input schemas
+
+#[test]
+fn input_schemas_are_self_contained_objects() {
+    for t in &FIXTURES.tools {
+        let s = schema(t);
+        assert_eq!(s["type"], "object", "{}", t.name);
+        assert_eq!(s["additionalProperties"], false, "{}", t.name);
+        assert!(!contains_key_anywhere(&s, "$ref"), "{} has a $ref", t.name);
+        for key in ["oneOf", "anyOf", "allOf", "nullable", "example", "x-twilio"] {
+            assert!(!contains_key_anywhere(&s, key), "{} has {key}", t.name);
+        }
+
+        let keys: Vec<&str> = s["properties"]
+            .as_object()
+            .expect("properties")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut expected = names(t);
+        if t.method != Method::Delete {
+            expected.push(FIELDS_ARG);
+        }
+        assert_eq!(keys, expected, "{}", t.name);
+        for key in &keys {
+            assert!(
+                twilio_mcp_codegen::naming::is_safe_key(key),
+                "{}: {key}",
+                t.name
+            );
+        }
+
+        let required: Vec<&str> = t
+            .params
+            .iter()
+            .filter(|p| p.required && !p.from_config)
+            .map(|p| p.name.as_str())
+            .collect();
+        match s.get("required") {
+            Some(list) => assert_eq!(list, &json!(required), "{}", t.name),
+            None => assert!(required.is_empty(), "{}", t.name),
+        }
+
+        jsonschema::draft202012::meta::validate(&s)
+            .unwrap_or_else(|e| panic!("{}: not a valid 2020-12 schema: {e}", t.name));
+        jsonschema::draft202012::new(&s)
+            .unwrap_or_else(|e| panic!("{}: does not compile: {e}", t.name));
+    }
+    assert!(
+        schema(tool("AlphaV1_DeleteThing"))["properties"]
+            .get(FIELDS_ARG)
+            .is_none()
+    );
+}
+
+#[test]
+fn input_schema_validates_arguments() {
+    let s = schema(tool("AlphaV1_CreateThing"));
+    let v = jsonschema::draft202012::new(&s).expect("compiles");
+    assert!(v.is_valid(&json!({"To": "+15551234567", "Url": "https://example.com/twiml"})));
+    assert!(v.is_valid(
+        &json!({"To": "+15551234567", "StatusCallbackEvent": ["initiated"], "fields": ["sid"]})
+    ));
+    // `To` is required; the account SID is not (the server fills it).
+    assert!(!v.is_valid(&json!({"Url": "https://example.com"})));
+    assert!(!v.is_valid(&json!({"To": "+1", "Status": "bogus"})));
+    assert!(!v.is_valid(&json!({"To": "+1", "Unknown": 1})));
+    assert!(!v.is_valid(&json!({"To": "+1", "AccountSid": "not-a-sid"})));
+    assert!(v.is_valid(&json!({"To": "+1", "AccountSid": format!("AC{}", "0".repeat(32))})));
+}
+
+// ---------------------------------------------------------------- loading
+
+#[test]
+fn load_catalog_rejects_a_directory_without_specs() {
+    let err = load_catalog(&tests_dir().join("output")).expect_err("no specs");
+    assert!(err.contains("no *.json spec files"), "{err}");
+}
+
+#[test]
+fn add_spec_rejects_non_openapi_text() {
+    let mut c = Catalog::default();
+    assert!(add_spec(&mut c, "twilio_x_v1", "not json").is_err());
+    assert!(add_spec(&mut c, "twilio_x_v1", "{\"openapi\": 3}").is_err());
+}
+
+#[test]
+fn operation_without_operation_id_is_an_error_finding() {
+    let spec = json!({
+        "openapi": "3.0.1",
+        "info": {"title": "Twilio - X", "version": "1"},
+        "servers": [{"url": "https://x.twilio.com"}],
+        "paths": {
+            "/v1/A": {"get": {"responses": {"200": {"description": "OK"}}}},
+            "/v1/B": {"get": {"operationId": "FetchB", "responses": {"200": {"description": "OK"}}}}
+        }
+    });
+    let mut c = Catalog::default();
+    add_spec(&mut c, "twilio_x_v1", &spec.to_string()).expect("loads");
+    assert_eq!(c.tools.len(), 1);
+    assert_eq!(c.tools[0].name, "XV1_FetchB");
+    assert_eq!(c.findings.len(), 1);
+    assert_eq!(c.findings[0].level, Level::Error);
+    assert!(
+        c.findings[0].message.contains("has no operationId"),
+        "{}",
+        c.findings[0].message
+    );
+}
+
+// ---------------------------------------------------------------- diff
+
+#[test]
+fn diff_reports_added_removed_and_changed_tools() {
+    let dir = tests_dir().join("fixtures-diff");
+    let old = load_catalog(&dir.join("old")).expect("old");
+    let new = load_catalog(&dir.join("new")).expect("new");
+    let d = diff::diff(&old, &new);
+    assert_eq!(d.added, ["GammaV1_FetchItem"]);
+    assert_eq!(d.removed, ["GammaV1_DeleteItem"]);
+    let changed: Vec<_> = d
+        .changed
+        .iter()
+        .map(|c| (c.tool.as_str(), c.changes.clone()))
+        .collect();
+    assert_eq!(
+        changed,
+        [
+            (
+                "GammaV1_CreateItem",
+                vec![
+                    "parameter retyped: Count string → integer".to_string(),
+                    "parameter Name is now required".to_string(),
+                ]
+            ),
+            (
+                "GammaV1_ListItem",
+                vec![
+                    "parameter added: NewFilter (boolean)".to_string(),
+                    "parameter removed: OldFilter".to_string(),
+                ]
+            ),
+        ]
+    );
+    assert_eq!(
+        d.to_text(),
+        "+ GammaV1_FetchItem\n\
+         - GammaV1_DeleteItem\n\
+         ~ GammaV1_CreateItem\n    parameter retyped: Count string → integer\n    parameter Name is now required\n\
+         ~ GammaV1_ListItem\n    parameter added: NewFilter (boolean)\n    parameter removed: OldFilter\n\
+         1 added, 1 removed, 2 changed\n"
+    );
+    assert!(!d.is_empty());
+
+    let back = diff::diff(&new, &old);
+    assert_eq!(back.added, ["GammaV1_DeleteItem"]);
+    assert_eq!(back.removed, ["GammaV1_FetchItem"]);
+}
+
+#[test]
+fn diff_of_a_catalog_with_itself_is_empty() {
+    let d = diff::diff(&FIXTURES, &FIXTURES);
+    assert!(d.is_empty(), "{d:?}");
+    assert_eq!(d.to_text(), "0 added, 0 removed, 0 changed\n");
+}
+
+// ---------------------------------------------------------------- rendering
+
+#[test]
+fn rendered_output_snapshot() {
+    let source = render(&FIXTURES).expect("renders");
+    expectorate::assert_contents("tests/output/fixtures.rs.out", &source);
+}
+
+#[test]
+fn rendering_is_deterministic() {
+    let again = load_catalog(&tests_dir().join("fixtures")).expect("fixtures load");
+    assert_eq!(*FIXTURES, again);
+    assert_eq!(render(&FIXTURES), render(&again));
+}

@@ -1,0 +1,288 @@
+//! Checking a tool call's arguments before anything is sent to Twilio.
+//!
+//! Two passes. The first, over the catalog's parameter list, gives the
+//! messages a model can act on: an unknown argument, a missing required one,
+//! a wrong JSON type, a value outside an enum, an "exactly one of" rule
+//! broken. The second validates against the tool's full input schema
+//! (patterns, bounds, nested objects), with a validator compiled once per
+//! tool.
+
+use std::fmt;
+use std::sync::{LazyLock, OnceLock};
+
+use serde_json::{Map, Value};
+
+use crate::catalog::{self, Tool, ToolId, ValueKind};
+
+/// Name of the argument that picks response fields (not sent to Twilio).
+pub const FIELDS_ARG: &str = "fields";
+
+/// Why a call's arguments were refused; names the argument.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArgError(pub String);
+
+impl fmt::Display for ArgError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ArgError {}
+
+/// Checks `args` against the tool's parameters and input schema.
+pub fn check(id: ToolId, tool: &Tool, args: &Map<String, Value>) -> Result<(), ArgError> {
+    for (name, value) in args {
+        if name == FIELDS_ARG {
+            check_fields(value)?;
+            continue;
+        }
+        let Some(param) = tool.param(name) else {
+            return Err(ArgError(format!(
+                "unknown argument `{name}` for {}; valid arguments: {}",
+                tool.name,
+                valid_names(tool)
+            )));
+        };
+        if value.is_null() {
+            continue;
+        }
+        if !kind_matches(param.kind, value) {
+            return Err(ArgError(format!(
+                "argument `{name}` must be {} {}, got {}",
+                article(param.kind),
+                param.kind.as_str(),
+                describe(value)
+            )));
+        }
+        if !param.enum_values.is_empty()
+            && let Some(s) = value.as_str()
+            && !param.enum_values.contains(&s)
+        {
+            return Err(ArgError(format!(
+                "argument `{name}` must be one of {}, got \"{s}\"",
+                param.enum_values.join(", ")
+            )));
+        }
+    }
+    let missing: Vec<&str> = tool
+        .params
+        .iter()
+        .filter(|p| p.required && !p.from_config && is_absent(args.get(p.name)))
+        .map(|p| p.name)
+        .collect();
+    if !missing.is_empty() {
+        return Err(ArgError(format!(
+            "missing required argument{} {} for {}",
+            if missing.len() > 1 { "s" } else { "" },
+            missing
+                .iter()
+                .map(|m| format!("`{m}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            tool.name
+        )));
+    }
+    for group in tool.exactly_one_of {
+        let given: Vec<&str> = group
+            .iter()
+            .copied()
+            .filter(|n| !is_absent(args.get(*n)))
+            .collect();
+        if given.len() != 1 {
+            return Err(ArgError(format!(
+                "give exactly one of {} (got {})",
+                group.join(", "),
+                if given.is_empty() {
+                    "none".to_string()
+                } else {
+                    given.join(" and ")
+                }
+            )));
+        }
+    }
+    check_schema(id, args)
+}
+
+fn is_absent(value: Option<&Value>) -> bool {
+    value.is_none_or(Value::is_null)
+}
+
+fn check_fields(value: &Value) -> Result<(), ArgError> {
+    match value {
+        Value::Array(items) if items.iter().all(Value::is_string) => Ok(()),
+        Value::Null => Ok(()),
+        other => Err(ArgError(format!(
+            "argument `{FIELDS_ARG}` must be an array of field names, got {}",
+            describe(other)
+        ))),
+    }
+}
+
+fn kind_matches(kind: ValueKind, value: &Value) -> bool {
+    match kind {
+        ValueKind::String => value.is_string(),
+        ValueKind::Integer => value.is_i64() || value.is_u64(),
+        ValueKind::Number => value.is_number(),
+        ValueKind::Boolean => value.is_boolean(),
+        ValueKind::Array => value.is_array(),
+        ValueKind::Object => value.is_object(),
+        ValueKind::Any => true,
+    }
+}
+
+fn article(kind: ValueKind) -> &'static str {
+    match kind {
+        ValueKind::Integer | ValueKind::Array | ValueKind::Object => "an",
+        ValueKind::Any => "",
+        _ => "a",
+    }
+}
+
+/// A short description of a value for messages (never the whole value).
+fn describe(value: &Value) -> String {
+    match value {
+        Value::Null => "null".into(),
+        Value::Bool(b) => format!("boolean {b}"),
+        Value::Number(n) => format!("number {n}"),
+        Value::String(s) if s.chars().count() > 40 => "a string".into(),
+        Value::String(s) => format!("string \"{s}\""),
+        Value::Array(_) => "an array".into(),
+        Value::Object(_) => "an object".into(),
+    }
+}
+
+fn valid_names(tool: &Tool) -> String {
+    let mut names: Vec<&str> = tool.params.iter().map(|p| p.name).collect();
+    names.push(FIELDS_ARG);
+    names.join(", ")
+}
+
+/// Compiled validators, one per tool, built on first use.
+static VALIDATORS: LazyLock<Vec<OnceLock<Option<jsonschema::Validator>>>> =
+    LazyLock::new(|| (0..catalog::TOOL_COUNT).map(|_| OnceLock::new()).collect());
+
+fn check_schema(id: ToolId, args: &Map<String, Value>) -> Result<(), ArgError> {
+    let Some(slot) = VALIDATORS.get(usize::from(id)) else {
+        return Ok(());
+    };
+    let validator = slot.get_or_init(|| {
+        let schema = Value::Object((*catalog::input_schema(id)).clone());
+        jsonschema::validator_for(&schema).ok()
+    });
+    let Some(validator) = validator else {
+        // The catalog tests prove every schema compiles; never block a call
+        // on a validator that could not be built.
+        return Ok(());
+    };
+    // Nulls mean "not given" for the first pass; drop them for the schema.
+    let instance = Value::Object(
+        args.iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    );
+    match validator.validate(&instance) {
+        Ok(()) => Ok(()),
+        Err(error) => {
+            let path = error
+                .instance_path()
+                .as_str()
+                .trim_start_matches('/')
+                .to_string();
+            let what = if path.is_empty() {
+                "arguments".to_string()
+            } else {
+                format!("argument `{}`", path.replace('/', "."))
+            };
+            Err(ArgError(format!("{what}: {}", error.masked())))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn call(name: &str, args: Value) -> Result<(), ArgError> {
+        let (id, tool) = catalog::find(name).expect("tool exists");
+        let args = args.as_object().cloned().unwrap_or_default();
+        check(id, tool, &args)
+    }
+
+    #[test]
+    fn good_arguments_pass() {
+        call(
+            "ApiV2010_CreateMessage",
+            json!({"To": "+15551234567", "From": "+15557654321", "Body": "hi"}),
+        )
+        .expect("valid");
+        call(
+            "ApiV2010_ListMessage",
+            json!({"PageSize": 20, "fields": ["sid"]}),
+        )
+        .expect("valid");
+    }
+
+    #[test]
+    fn unknown_argument_is_named() {
+        let e = call("ApiV2010_ListMessage", json!({"Bogus": 1})).expect_err("unknown");
+        assert!(e.0.contains("`Bogus`"), "{e}");
+    }
+
+    #[test]
+    fn missing_required_is_named() {
+        let e = call(
+            "ApiV2010_CreateMessage",
+            json!({"Body": "hi", "From": "+1555"}),
+        )
+        .expect_err("missing");
+        assert!(e.0.contains("`To`"), "{e}");
+    }
+
+    #[test]
+    fn wrong_type_is_named() {
+        let e = call("ApiV2010_ListMessage", json!({"PageSize": "20"})).expect_err("type");
+        assert!(e.0.contains("`PageSize`") && e.0.contains("integer"), "{e}");
+    }
+
+    #[test]
+    fn enum_is_checked() {
+        let e = call(
+            "ApiV2010_CreateMessage",
+            json!({"To": "+1", "From": "+2", "Body": "x", "ContentRetention": "forever"}),
+        )
+        .expect_err("enum");
+        assert!(
+            e.0.contains("ContentRetention") && e.0.contains("retain"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn exactly_one_of_is_enforced() {
+        let e = call("ApiV2010_CreateMessage", json!({"To": "+1", "Body": "x"})).expect_err("none");
+        assert!(
+            e.0.contains("From") && e.0.contains("MessagingServiceSid"),
+            "{e}"
+        );
+        let e = call(
+            "ApiV2010_CreateMessage",
+            json!({"To": "+1", "From": "+2", "MessagingServiceSid": "MG00000000000000000000000000000000", "Body": "x"}),
+        )
+        .expect_err("two");
+        assert!(e.0.contains("got From and MessagingServiceSid"), "{e}");
+    }
+
+    #[test]
+    fn schema_pass_checks_patterns() {
+        let e = call("ApiV2010_FetchMessage", json!({"Sid": "not-a-sid"})).expect_err("pattern");
+        assert!(e.0.contains("`Sid`"), "{e}");
+    }
+
+    #[test]
+    fn fields_must_be_strings() {
+        let e = call("ApiV2010_ListMessage", json!({"fields": "sid"})).expect_err("fields");
+        assert!(e.0.contains("`fields`"), "{e}");
+    }
+}

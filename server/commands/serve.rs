@@ -1,0 +1,129 @@
+//! `twilio-mcp serve`: builds the shared state from flags and environment,
+//! decides whether `/mcp` checks signatures, and runs a transport.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::auth::{PublicBase, SignatureConfig};
+use crate::cli::ServeArgs;
+use crate::config;
+use crate::filter::{Selection, ToolPolicy, ToolSet};
+use crate::mcp::{AppState, CredentialState, Mode, Scope};
+use crate::transport::{self, http::HttpOptions};
+use crate::twilio::TwilioClient;
+
+/// Builds the state every request shares; every error is one actionable sentence.
+pub fn build_state(args: &ServeArgs) -> Result<Arc<AppState>, String> {
+    let mode = Mode::parse(&args.mode).ok_or_else(|| {
+        format!(
+            "unknown mode `{}`: use --mode tools or --mode discover",
+            args.mode
+        )
+    })?;
+    let selection = Selection::parse(&args.selection.services)
+        .map_err(|e| format!("{e} (from --services / TWILIO_MCP_SERVICES)"))?;
+    let policy = ToolPolicy::new(args.read_only, &args.allow_tools, &args.deny_tools)?;
+    let tools = ToolSet::new(selection, &policy);
+    if args.upstream_timeout == 0 {
+        return Err("--upstream-timeout must be at least 1 second".into());
+    }
+    let client = TwilioClient::new(Duration::from_secs(args.upstream_timeout))?;
+    let base_url = match &args.api_base_url {
+        Some(url) if !(url.starts_with("http://") || url.starts_with("https://")) => {
+            return Err(format!(
+                "TWILIO_API_BASE_URL `{url}` must start with http:// or https://"
+            ));
+        }
+        other => other.clone(),
+    };
+    Ok(Arc::new(AppState {
+        client,
+        credentials: config::credentials_from_env(),
+        base_url,
+        max_response_bytes: args.max_response_bytes.max(1024),
+        policy,
+        default_scope: Scope { tools, mode },
+    }))
+}
+
+pub async fn run(args: ServeArgs) -> Result<(), String> {
+    let state = build_state(&args)?;
+    if let CredentialState::Missing(vars) = &state.credentials {
+        tracing::warn!(
+            missing = %vars.join(", "),
+            "Twilio credentials are not set: tools are listed, but tool calls fail until {} are set",
+            vars.join(", ")
+        );
+    }
+    if let Some(base) = &state.base_url {
+        tracing::info!(base_url = %base, "all Twilio requests go to the base-URL override");
+    }
+    if args.stdio {
+        return transport::stdio::serve(state).await;
+    }
+    let options = http_options(&args)?;
+    transport::http::serve(state, options).await
+}
+
+/// HTTP options, including the decision to check signatures.
+pub fn http_options(args: &ServeArgs) -> Result<HttpOptions, String> {
+    let tokens = config::auth_tokens_from_env();
+    let public_url = args
+        .public_url
+        .clone()
+        .or_else(config::public_url_from_template_vars);
+    let public_base = public_url
+        .as_deref()
+        .map(|u| PublicBase::parse(u).map_err(|e| format!("bad public URL `{u}`: {e}")))
+        .transpose()?;
+    let loopback = args.bind.ip().is_loopback();
+    let signature = if tokens.is_empty() {
+        if loopback {
+            tracing::warn!(
+                "X-Twilio-Signature is NOT checked: no TWILIO_AUTH_TOKEN is set and the server \
+                 listens on loopback only (local testing)"
+            );
+            None
+        } else if args.dangerously_allow_unsigned {
+            tracing::warn!(
+                bind = %args.bind,
+                "X-Twilio-Signature is NOT checked on a non-loopback address \
+                 (--dangerously-allow-unsigned): anyone who reaches this port can use your Twilio account"
+            );
+            None
+        } else {
+            return Err(format!(
+                "refusing to serve {} without signature checks: set TWILIO_AUTH_TOKEN (and \
+                 --public-url), bind 127.0.0.1, or pass --dangerously-allow-unsigned",
+                args.bind
+            ));
+        }
+    } else {
+        if public_base.is_none() && !args.trust_forwarded {
+            tracing::info!(
+                "no --public-url: signatures are checked against http://<Host header><path>"
+            );
+        }
+        let mut cfg = SignatureConfig::new(tokens);
+        cfg.public_base = public_base;
+        cfg.trust_forwarded = args.trust_forwarded;
+        cfg.require_body_hash = args.require_body_hash;
+        cfg.max_body_bytes = args.max_body_bytes;
+        Some(cfg)
+    };
+    if args.request_timeout <= args.upstream_timeout {
+        return Err(format!(
+            "--request-timeout ({} s) must be longer than --upstream-timeout ({} s)",
+            args.request_timeout, args.upstream_timeout
+        ));
+    }
+    Ok(HttpOptions {
+        bind: args.bind,
+        signature,
+        allowed_hosts: args.allowed_hosts.clone(),
+        allowed_origins: args.allowed_origins.clone(),
+        request_timeout: Duration::from_secs(args.request_timeout),
+        max_body_bytes: args.max_body_bytes,
+        max_concurrency: args.max_concurrency,
+    })
+}

@@ -1,0 +1,321 @@
+//! Which tools a request sees: the service selection and the tool policy.
+//!
+//! A [`Selection`] comes from service names (`?services=Messaging&services=Voice`,
+//! `--services`); each name is one of the 13 named services, an OpenAPI tag
+//! (`ConversationsV1Conversation`), a spec (`twilio_verify_v2`, `verify_v2`
+//! or `VerifyV2`), or `all`. Names are case-insensitive; repeated keys and
+//! comma-separated lists both work; the union is taken, without duplicates.
+//! No name at all selects [`DEFAULT_SERVICE`]. An unknown name is an error,
+//! never a silent fallback.
+//!
+//! A [`ToolPolicy`] (read-only mode, allow and deny globs) then removes
+//! tools; a removed tool is neither listed nor callable.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::sync::Arc;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+
+use crate::catalog::{self, Tool, ToolId};
+
+/// Service selected when none is named (as in Twilio's Functions template).
+pub const DEFAULT_SERVICE: &str = "Messaging";
+
+/// A set of tools, in catalog order, with the names that selected them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selection {
+    /// Canonical names, as given after resolution (`Messaging`, `verify_v2`).
+    pub names: Vec<String>,
+    pub ids: Vec<ToolId>,
+}
+
+/// A service name that matches nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownService(pub String);
+
+impl fmt::Display for UnknownService {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let named: Vec<&str> = catalog::SERVICES.iter().map(|s| s.name).collect();
+        let specs: Vec<&str> = catalog::SPECS.iter().map(|s| s.short).collect();
+        write!(
+            f,
+            "unknown service `{}`: valid services are {}, `all`, any OpenAPI tag \
+             (e.g. ConversationsV1Conversation; `twilio-mcp tools --tags` lists them) \
+             or any product: {}",
+            self.0,
+            named.join(", "),
+            specs.join(", ")
+        )
+    }
+}
+
+impl std::error::Error for UnknownService {}
+
+impl Selection {
+    /// Resolves service names. Each item may be a comma-separated list;
+    /// empty items are ignored; no names at all select the default service.
+    pub fn parse<S: AsRef<str>>(items: &[S]) -> Result<Self, UnknownService> {
+        let names: Vec<&str> = items
+            .iter()
+            .flat_map(|item| item.as_ref().split(','))
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .collect();
+        let names = if names.is_empty() {
+            vec![DEFAULT_SERVICE]
+        } else {
+            names
+        };
+        let mut ids = BTreeSet::new();
+        let mut canonical = Vec::new();
+        for name in names {
+            let (canon, tools) = resolve(name).ok_or_else(|| UnknownService(name.to_string()))?;
+            ids.extend(tools);
+            if !canonical.contains(&canon) {
+                canonical.push(canon);
+            }
+        }
+        Ok(Self {
+            names: canonical,
+            ids: ids.into_iter().collect(),
+        })
+    }
+
+    /// The whole catalog.
+    pub fn all() -> Self {
+        Self {
+            names: vec!["all".to_string()],
+            ids: catalog::all().map(|(id, _)| id).collect(),
+        }
+    }
+
+    pub fn contains(&self, id: ToolId) -> bool {
+        self.ids.binary_search(&id).is_ok()
+    }
+}
+
+/// One name → its canonical spelling and its tools.
+fn resolve(name: &str) -> Option<(String, Vec<ToolId>)> {
+    if name.eq_ignore_ascii_case("all") {
+        return Some(("all".to_string(), Selection::all().ids));
+    }
+    if let Some(service) = catalog::SERVICES
+        .iter()
+        .find(|s| s.name.eq_ignore_ascii_case(name))
+    {
+        let ids = service
+            .tags
+            .iter()
+            .filter_map(|t| tag_index(t))
+            .flat_map(catalog::tag_tool_ids)
+            .collect();
+        return Some((service.name.to_string(), ids));
+    }
+    if let Some(index) = catalog::TAGS
+        .iter()
+        .position(|t| t.name.eq_ignore_ascii_case(name))
+    {
+        return Some((
+            catalog::TAGS[index].name.to_string(),
+            catalog::tag_tool_ids(index).collect(),
+        ));
+    }
+    let spec = catalog::SPECS.iter().find(|s| {
+        s.name.eq_ignore_ascii_case(name)
+            || s.short.eq_ignore_ascii_case(name)
+            || s.prefix.eq_ignore_ascii_case(name)
+    })?;
+    let ids = catalog::all()
+        .filter(|(_, t)| t.spec == spec.name)
+        .map(|(id, _)| id)
+        .collect();
+    Some((spec.short.to_string(), ids))
+}
+
+fn tag_index(name: &str) -> Option<usize> {
+    catalog::TAGS.iter().position(|t| t.name == name)
+}
+
+/// Which tools may be listed and called at all, whatever the selection.
+#[derive(Debug, Clone, Default)]
+pub struct ToolPolicy {
+    /// Only tools annotated read-only.
+    pub read_only: bool,
+    /// When set, only tools whose name matches one of these globs.
+    allow: Option<GlobSet>,
+    /// Tools whose name matches one of these globs are removed.
+    deny: Option<GlobSet>,
+    /// The patterns, for messages.
+    pub allow_patterns: Vec<String>,
+    pub deny_patterns: Vec<String>,
+}
+
+impl ToolPolicy {
+    /// Builds a policy; a bad glob is an error naming it.
+    pub fn new(read_only: bool, allow: &[String], deny: &[String]) -> Result<Self, String> {
+        Ok(Self {
+            read_only,
+            allow: globs(allow)?,
+            deny: globs(deny)?,
+            allow_patterns: allow.to_vec(),
+            deny_patterns: deny.to_vec(),
+        })
+    }
+
+    /// True when the tool may be listed and called.
+    pub fn permits(&self, tool: &Tool) -> bool {
+        if self.read_only && !tool.annotations.read_only {
+            return false;
+        }
+        if let Some(allow) = &self.allow
+            && !allow.is_match(tool.name)
+        {
+            return false;
+        }
+        !self.deny.as_ref().is_some_and(|d| d.is_match(tool.name))
+    }
+
+    /// Why a tool is not permitted, for the error a caller sees.
+    pub fn refusal(&self, tool: &Tool) -> Option<String> {
+        if self.permits(tool) {
+            return None;
+        }
+        Some(if self.read_only && !tool.annotations.read_only {
+            format!(
+                "tool `{}` is not available: the server runs in read-only mode",
+                tool.name
+            )
+        } else {
+            format!(
+                "tool `{}` is not available: the server's tool allow/deny lists exclude it",
+                tool.name
+            )
+        })
+    }
+}
+
+fn globs(patterns: &[String]) -> Result<Option<GlobSet>, String> {
+    let patterns: Vec<&String> = patterns.iter().filter(|p| !p.trim().is_empty()).collect();
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    let mut builder = GlobSetBuilder::new();
+    for p in patterns {
+        let glob = Glob::new(p.trim()).map_err(|e| format!("bad tool pattern `{p}`: {e}"))?;
+        builder.add(glob);
+    }
+    builder
+        .build()
+        .map(Some)
+        .map_err(|e| format!("bad tool patterns: {e}"))
+}
+
+/// A selection with the policy applied: what one request can list and call.
+#[derive(Debug)]
+pub struct ToolSet {
+    pub selection: Selection,
+    /// Selected and permitted, in catalog order.
+    pub ids: Vec<ToolId>,
+}
+
+impl ToolSet {
+    pub fn new(selection: Selection, policy: &ToolPolicy) -> Arc<Self> {
+        let ids = selection
+            .ids
+            .iter()
+            .copied()
+            .filter(|&id| catalog::get(id).is_some_and(|t| policy.permits(t)))
+            .collect();
+        Arc::new(Self { selection, ids })
+    }
+
+    pub fn contains(&self, id: ToolId) -> bool {
+        self.ids.binary_search(&id).is_ok()
+    }
+
+    pub fn tools(&self) -> impl Iterator<Item = (ToolId, &'static Tool)> + '_ {
+        self.ids
+            .iter()
+            .filter_map(|&id| catalog::get(id).map(|t| (id, t)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(sel: &Selection) -> Vec<&'static str> {
+        sel.ids
+            .iter()
+            .filter_map(|&id| catalog::get(id))
+            .map(|t| t.name)
+            .collect()
+    }
+
+    #[test]
+    fn default_is_messaging() {
+        let sel = Selection::parse::<&str>(&[]).expect("default");
+        assert_eq!(sel.names, ["Messaging"]);
+        assert_eq!(sel.ids.len(), 10);
+        assert!(names(&sel).contains(&"ApiV2010_CreateMessage"));
+    }
+
+    #[test]
+    fn union_without_duplicates_and_commas() {
+        let a = Selection::parse(&["Messaging", "PhoneNumbers"]).expect("parse");
+        let b = Selection::parse(&["messaging,phonenumbers"]).expect("parse");
+        assert_eq!(a.ids, b.ids);
+        // IncomingPhoneNumber tools are in both services: 10 + 10 - 5.
+        assert_eq!(a.ids.len(), 15);
+    }
+
+    #[test]
+    fn tags_specs_and_all() {
+        assert!(
+            !Selection::parse(&["ConversationsV1Conversation"])
+                .expect("tag")
+                .ids
+                .is_empty()
+        );
+        let spec = Selection::parse(&["twilio_verify_v2"]).expect("spec");
+        assert_eq!(
+            spec.ids,
+            Selection::parse(&["verify_v2"]).expect("short").ids
+        );
+        assert_eq!(
+            spec.ids,
+            Selection::parse(&["VerifyV2"]).expect("prefix").ids
+        );
+        assert_eq!(
+            Selection::parse(&["all"]).expect("all").ids.len(),
+            catalog::TOOL_COUNT
+        );
+    }
+
+    #[test]
+    fn unknown_service_is_an_error_naming_it() {
+        let err = Selection::parse(&["Messaging", "Nope"]).expect_err("unknown");
+        let text = err.to_string();
+        assert!(text.contains("`Nope`"), "{text}");
+        assert!(text.contains("Voice"), "{text}");
+    }
+
+    #[test]
+    fn policy_read_only_and_globs() {
+        let sel = Selection::parse(&["Messaging"]).expect("parse");
+        let ro = ToolSet::new(
+            sel.clone(),
+            &ToolPolicy::new(true, &[], &[]).expect("policy"),
+        );
+        assert!(ro.tools().all(|(_, t)| t.annotations.read_only));
+        assert!(!ro.ids.is_empty());
+        let deny = ToolPolicy::new(false, &[], &["*Delete*".into()]).expect("policy");
+        let set = ToolSet::new(sel.clone(), &deny);
+        assert!(set.tools().all(|(_, t)| !t.name.contains("Delete")));
+        let allow =
+            ToolPolicy::new(false, &["ApiV2010_CreateMessage".into()], &[]).expect("policy");
+        assert_eq!(ToolSet::new(sel, &allow).ids.len(), 1);
+        assert!(ToolPolicy::new(false, &["[".into()], &[]).is_err());
+    }
+}

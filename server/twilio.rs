@@ -1,0 +1,166 @@
+//! The HTTP client that talks to Twilio: one pooled reqwest client (rustls),
+//! HTTP Basic with the API key, a bounded timeout on every call.
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+
+use crate::catalog::HttpMethod;
+use crate::request::{PreparedRequest, RequestBody};
+use crate::secret::Secret;
+
+/// The API key credentials requests are signed with.
+#[derive(Clone)]
+pub struct Credentials {
+    pub account_sid: String,
+    pub api_key: String,
+    pub api_secret: Secret,
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("account_sid", &self.account_sid)
+            .field("api_key", &self.api_key)
+            .field("api_secret", &self.api_secret)
+            .finish()
+    }
+}
+
+/// What came back from Twilio.
+#[derive(Debug, Clone)]
+pub struct UpstreamResponse {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub body: Bytes,
+    pub elapsed: Duration,
+}
+
+/// A call that got no HTTP answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UpstreamError {
+    /// No answer within the configured timeout.
+    Timeout(Duration),
+    /// Could not connect (DNS, refused, TLS).
+    Connect(String),
+    /// Anything else reqwest reports.
+    Other(String),
+}
+
+impl fmt::Display for UpstreamError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UpstreamError::Timeout(d) => write!(
+                f,
+                "Twilio did not answer within {} s (the call may or may not have taken effect; \
+                 check before retrying a create)",
+                d.as_secs_f32()
+            ),
+            UpstreamError::Connect(e) => write!(f, "could not connect to Twilio: {e}"),
+            UpstreamError::Other(e) => write!(f, "the request to Twilio failed: {e}"),
+        }
+    }
+}
+
+/// Sends prepared requests to Twilio.
+#[derive(Debug, Clone)]
+pub struct TwilioClient {
+    http: reqwest::Client,
+    timeout: Duration,
+}
+
+impl TwilioClient {
+    /// A client with one connection pool for all of Twilio's hosts.
+    pub fn new(timeout: Duration) -> Result<Self, String> {
+        install_crypto_provider();
+        let http = reqwest::Client::builder()
+            .user_agent(concat!(
+                "twilio-mcp/",
+                env!("CARGO_PKG_VERSION"),
+                " (+https://github.com/twilio-mcp/twilio-mcp)"
+            ))
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(10)))
+            .pool_idle_timeout(Duration::from_secs(90))
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        Ok(Self { http, timeout })
+    }
+
+    /// Sends one request with HTTP Basic auth (`API_KEY:API_SECRET`), or none
+    /// when `credentials` is `None` (operations that take no auth).
+    pub async fn send(
+        &self,
+        request: &PreparedRequest,
+        credentials: Option<&Credentials>,
+    ) -> Result<UpstreamResponse, UpstreamError> {
+        let method = match request.method {
+            HttpMethod::Get => reqwest::Method::GET,
+            HttpMethod::Post => reqwest::Method::POST,
+            HttpMethod::Put => reqwest::Method::PUT,
+            HttpMethod::Delete => reqwest::Method::DELETE,
+            HttpMethod::Patch => reqwest::Method::PATCH,
+        };
+        let mut builder = self.http.request(method, &request.url);
+        if !request.query.is_empty() {
+            builder = builder.query(&request.query);
+        }
+        for (name, value) in &request.headers {
+            builder = builder.header(name, value);
+        }
+        if let Some(c) = credentials {
+            builder = builder.basic_auth(&c.api_key, Some(c.api_secret.expose()));
+        }
+        builder = match &request.body {
+            RequestBody::None => builder,
+            RequestBody::Form(pairs) => builder.form(pairs),
+            RequestBody::Json(value) => builder.json(value),
+        };
+        let started = Instant::now();
+        let response = builder.send().await.map_err(|e| self.classify(&e))?;
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let body = response.bytes().await.map_err(|e| self.classify(&e))?;
+        Ok(UpstreamResponse {
+            status,
+            content_type,
+            body,
+            elapsed: started.elapsed(),
+        })
+    }
+
+    fn classify(&self, e: &reqwest::Error) -> UpstreamError {
+        // reqwest's messages carry the URL but never the Authorization header.
+        if e.is_timeout() {
+            UpstreamError::Timeout(self.timeout)
+        } else if e.is_connect() {
+            UpstreamError::Connect(error_chain(e))
+        } else {
+            UpstreamError::Other(error_chain(e))
+        }
+    }
+}
+
+/// `e` and its sources, joined: reqwest's top-level message alone says little.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+/// rustls needs one process-wide crypto provider; `ring` builds faster than
+/// aws-lc and does the job.
+fn install_crypto_provider() {
+    // Fails only when a provider is already installed, which is fine.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
