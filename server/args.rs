@@ -60,7 +60,7 @@ pub fn check(id: ToolId, tool: &Tool, args: &Map<String, Value>) -> Result<(), A
         {
             return Err(ArgError(format!(
                 "argument `{name}` must be one of {}, got \"{s}\"",
-                param.enum_values.join(", ")
+                enum_list(param.enum_values, s)
             )));
         }
     }
@@ -101,6 +101,28 @@ pub fn check(id: ToolId, tool: &Tool, args: &Map<String, Value>) -> Result<(), A
         }
     }
     check_schema(id, args)
+}
+
+/// The allowed values for a message: all of them when few, else the count
+/// and the ones that look like what was given.
+fn enum_list(values: &[&str], given: &str) -> String {
+    const LISTED: usize = 40;
+    if values.len() <= LISTED {
+        return values.join(", ");
+    }
+    let needle = given.to_ascii_lowercase();
+    let stem = &needle[..needle.len().min(3)];
+    let similar: Vec<&str> = values
+        .iter()
+        .copied()
+        .filter(|v| !stem.is_empty() && v.to_ascii_lowercase().contains(stem))
+        .take(10)
+        .collect();
+    if similar.is_empty() {
+        format!("{} values (e.g. {})", values.len(), values[..8].join(", "))
+    } else {
+        format!("{} values (similar: {})", values.len(), similar.join(", "))
+    }
 }
 
 fn is_absent(value: Option<&Value>) -> bool {
@@ -165,10 +187,7 @@ fn check_schema(id: ToolId, args: &Map<String, Value>) -> Result<(), ArgError> {
     let Some(slot) = VALIDATORS.get(usize::from(id)) else {
         return Ok(());
     };
-    let validator = slot.get_or_init(|| {
-        let schema = Value::Object((*catalog::input_schema(id)).clone());
-        jsonschema::validator_for(&schema).ok()
-    });
+    let validator = slot.get_or_init(|| jsonschema::validator_for(&validation_schema(id)).ok());
     let Some(validator) = validator else {
         // The catalog tests prove every schema compiles; never block a call
         // on a validator that could not be built.
@@ -197,6 +216,25 @@ fn check_schema(id: ToolId, args: &Map<String, Value>) -> Result<(), ArgError> {
             Err(ArgError(format!("{what}: {}", error.masked())))
         }
     }
+}
+
+/// The served input schema plus what it leaves out to save tokens (SID
+/// patterns), so the server checks what the model was not told.
+fn validation_schema(id: ToolId) -> Value {
+    let mut schema = Value::Object((*catalog::input_schema(id)).clone());
+    let Some(tool) = catalog::get(id) else {
+        return schema;
+    };
+    if let Some(Value::Object(props)) = schema.get_mut("properties") {
+        for param in tool.params {
+            if let (Some(pattern), Some(Value::Object(prop))) =
+                (param.pattern, props.get_mut(param.name))
+            {
+                prop.insert("pattern".into(), Value::String(pattern.to_string()));
+            }
+        }
+    }
+    schema
 }
 
 #[cfg(test)]

@@ -216,16 +216,30 @@ pub fn tool_error(message: String) -> CallToolResult {
 
 /// The MCP definition of a catalog tool.
 pub fn mcp_tool(id: ToolId, tool: &'static Tool) -> McpTool {
-    let a = tool.annotations;
     McpTool::new(tool.name, tool.description, catalog::input_schema(id))
         .with_title(tool.title)
-        .with_annotations(
-            ToolAnnotations::new()
-                .read_only(a.read_only)
-                .destructive(a.destructive)
-                .idempotent(a.idempotent)
-                .open_world(a.open_world),
-        )
+        .with_annotations(annotations(tool.annotations))
+}
+
+/// MCP annotations, leaving out hints equal to the protocol's defaults
+/// (readOnly false, destructive true, idempotent false, openWorld true):
+/// a client reads the same meaning from fewer bytes on every tools/list.
+pub fn annotations(a: catalog::Annotations) -> ToolAnnotations {
+    let mut out = ToolAnnotations::new();
+    if a.read_only {
+        out = out.read_only(true);
+    } else if !a.destructive {
+        // destructiveHint only means something when readOnlyHint is false.
+        out = out.destructive(false);
+    }
+    if a.idempotent && !a.read_only {
+        // A read-only tool is idempotent by definition; say it for writes only.
+        out = out.idempotent(true);
+    }
+    if !a.open_world {
+        out = out.open_world(false);
+    }
+    out
 }
 
 const INSTRUCTIONS: &str = "Tools call Twilio's REST API with the server's credentials. \

@@ -566,7 +566,7 @@ fn fixture_snapshot_compiles_against_the_runtime_types() {
     let fetch = fixture_snapshot::TAGS
         .iter()
         .flat_map(|t| t.tools)
-        .find(|t| t.name == "AlphaV1_FetchThing")
+        .find(|t| t.name == "AcmeAlphaV1_FetchThing")
         .expect("fixture tool");
     assert_eq!(fetch.method, HttpMethod::Get);
     assert!(fetch.params[0].from_config);

@@ -205,6 +205,7 @@ fn param_tokens(p: &ParamDef) -> TokenStream {
         }
     );
     let format = option(p.format.as_deref());
+    let pattern = option(p.pattern.as_deref());
     let default = option(p.default.as_deref());
     let enum_values = &p.enum_values;
     quote! {
@@ -218,6 +219,7 @@ fn param_tokens(p: &ParamDef) -> TokenStream {
             format: #format,
             enum_values: &[#(#enum_values),*],
             default: #default,
+            pattern: #pattern,
             description: #description,
         }
     }

@@ -152,6 +152,9 @@ pub struct ParamDef {
     pub enum_values: Vec<String>,
     /// Default value, as JSON text.
     pub default: Option<String>,
+    /// SID shape (`^AC[0-9a-fA-F]{32}$`) the server checks; left out of the
+    /// served input schema to save tokens.
+    pub pattern: Option<String>,
     pub description: String,
 }
 

@@ -95,11 +95,11 @@ pub fn safe_arg_name(wire: &str) -> String {
 pub fn inequality_description(wire: &str) -> Option<String> {
     if let Some(stem) = wire.strip_suffix('<') {
         Some(format!(
-            "Only results with {stem} on or before this value (Twilio's `{wire}=`)."
+            "Only results with {stem} on or before this value (Twilio's {wire}=)."
         ))
     } else {
         wire.strip_suffix('>').map(|stem| {
-            format!("Only results with {stem} on or after this value (Twilio's `{wire}=`).")
+            format!("Only results with {stem} on or after this value (Twilio's {wire}=).")
         })
     }
 }

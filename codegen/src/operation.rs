@@ -24,6 +24,9 @@ pub const FIELDS_ARG: &str = "fields";
 /// Path parameter the server fills from its configured account SID.
 const ACCOUNT_SID: &str = "AccountSid";
 
+/// Its description: the same for every tool, and never the SID itself.
+const ACCOUNT_SID_DESCRIPTION: &str = "Account SID; defaults to the server's account.";
+
 /// What every operation of one spec file shares.
 pub struct SpecContext<'a> {
     pub stem: &'a str,
@@ -364,6 +367,11 @@ impl Args {
                 })
                 .unwrap_or_default(),
             default: schema.get("default").map(Value::to_string),
+            pattern: schema
+                .get("pattern")
+                .and_then(Value::as_str)
+                .filter(|p| is_sid_pattern(p))
+                .map(str::to_string),
             description: schema
                 .get("description")
                 .and_then(Value::as_str)
@@ -377,6 +385,14 @@ impl Args {
         });
         self.schemas.push(schema);
     }
+}
+
+/// `^AC[0-9a-fA-F]{32}$`: two capital letters and 32 hex digits.
+fn is_sid_pattern(pattern: &str) -> bool {
+    pattern
+        .strip_prefix('^')
+        .and_then(|p| p.strip_suffix("[0-9a-fA-F]{32}$"))
+        .is_some_and(|prefix| prefix.len() == 2 && prefix.chars().all(|c| c.is_ascii_uppercase()))
 }
 
 fn location_prefix(location: ParamLocation) -> &'static str {
@@ -404,15 +420,20 @@ fn input_schema(
 ) -> Result<String, String> {
     let mut properties = Map::new();
     let mut required = Vec::new();
+    let arg_names: Vec<&str> = params.iter().map(|p| p.name.as_str()).collect();
     for (param, mut schema) in params.iter().zip(schemas) {
         let name = param.name.clone();
+        condense_descriptions(&mut schema, &arg_names);
+        shorten_long_enum(&mut schema);
+        if param.pattern.is_some()
+            && let Value::Object(obj) = &mut schema
+        {
+            // The SID's shape is checked by the server (`ParamDef::pattern`);
+            // the name and description already tell a model what to pass.
+            obj.remove("pattern");
+        }
         if param.from_config {
-            let desc = schema
-                .get("description")
-                .and_then(Value::as_str)
-                .unwrap_or("The account SID.");
-            let desc = format!("{} Defaults to the server's account.", text::sentence(desc));
-            set_description(&mut schema, desc);
+            set_description(&mut schema, ACCOUNT_SID_DESCRIPTION.into());
         } else if param.required {
             required.push(Value::String(name.clone()));
         }
@@ -420,11 +441,11 @@ fn input_schema(
     }
     if returns_resource {
         let desc = if default_output.is_empty() {
-            "Response fields to return; all by default.".to_string()
+            "Fields to return (default all).".to_string()
         } else {
             format!(
-                "Response fields to return. Default: {}; [\"*\"] for all.",
-                default_output.join(", ")
+                "Fields to return (default {}; [\"*\"]=all).",
+                default_output.join(",")
             )
         };
         properties.insert(
@@ -440,6 +461,90 @@ fn input_schema(
     }
     schema.insert("additionalProperties".into(), Value::Bool(false));
     serde_json::to_string(&Value::Object(schema)).map_err(|e| e.to_string())
+}
+
+/// Most enum values listed in a served input schema.
+const MAX_SERVED_ENUM: usize = 40;
+
+/// Usage categories and the like (hundreds of values, repeated on every
+/// Usage tool) would cost more tokens than the rest of the tool: the served
+/// schema names a few and the count, and the server still checks the whole
+/// list (`ParamDef::enum_values`).
+fn shorten_long_enum(schema: &mut Value) {
+    let Value::Object(obj) = schema else { return };
+    let Some(Value::Array(values)) = obj.get("enum") else {
+        return;
+    };
+    if values.len() <= MAX_SERVED_ENUM {
+        return;
+    }
+    let examples: Vec<String> = values
+        .iter()
+        .take(8)
+        .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+        .collect();
+    let note = format!(
+        "One of {} values (checked by the server), e.g. {}.",
+        values.len(),
+        examples.join(", ")
+    );
+    obj.remove("enum");
+    let desc = match obj.get("description").and_then(Value::as_str) {
+        Some(d) => format!("{} {note}", text::sentence(d)),
+        None => note,
+    };
+    obj.insert("description".into(), Value::String(desc));
+}
+
+/// Condenses every description in a converted schema (see
+/// [`text::condense`]); a default stated only in prose moves to `default`.
+/// `arg_names` are the tool's arguments, for the top level; nested
+/// descriptions refer to JSON fields and get none.
+fn condense_descriptions(schema: &mut Value, arg_names: &[&str]) {
+    let Value::Object(obj) = schema else { return };
+    if let Some(desc) = obj.get("description").and_then(Value::as_str) {
+        let enum_values: Vec<String> = obj
+            .get("enum")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let known = text::Known {
+            enum_values: &enum_values,
+            is_boolean: obj.get("type").and_then(Value::as_str) == Some("boolean"),
+            is_integer: obj.get("type").and_then(Value::as_str) == Some("integer"),
+            has_default: obj.contains_key("default"),
+        };
+        let condensed = text::condense(desc, arg_names, known);
+        if let Some(default) = condensed
+            .default
+            .and_then(|d| serde_json::from_str(&d).ok())
+        {
+            obj.insert("default".into(), default);
+        }
+        if condensed.text.is_empty() {
+            obj.remove("description");
+        } else {
+            obj.insert("description".into(), Value::String(condensed.text));
+        }
+    }
+    // An enum already says what `format: http-method` would.
+    if obj.contains_key("enum") && obj.get("format").and_then(Value::as_str) == Some("http-method")
+    {
+        obj.remove("format");
+    }
+    if let Some(Value::Object(props)) = obj.get_mut("properties") {
+        for prop in props.values_mut() {
+            condense_descriptions(prop, &[]);
+        }
+    }
+    if let Some(items) = obj.get_mut("items") {
+        condense_descriptions(items, &[]);
+    }
 }
 
 fn x_twilio(extensions: &indexmap::IndexMap<String, Value>) -> Option<&Value> {

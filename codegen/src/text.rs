@@ -7,7 +7,9 @@
 
 /// Cleans one description: links to their text, no HTML, single spaces.
 pub fn clean(text: &str) -> String {
-    let text = strip_links(text);
+    // Markdown emphasis is noise in a tool definition.
+    let text = text.replace("**", "");
+    let text = strip_links(&text);
     let text = strip_html(&text);
     let text = decode_entities(&text);
     collapse_whitespace(&text)
@@ -155,5 +157,316 @@ mod tests {
         assert_eq!(split_camel("FetchSipDomain"), "Fetch Sip Domain");
         assert_eq!(split_camel("ListAPIKeys"), "List API Keys");
         assert_eq!(split_camel("UpdateV2Thing"), "Update V2 Thing");
+    }
+}
+
+/// Sentences worth keeping after the first: they state a rule a caller must follow.
+const RULE_WORDS: &[&str] = &[
+    "must",
+    "required",
+    "requires",
+    "cannot",
+    "can't",
+    "can not",
+    "either",
+    "exactly",
+    "up to",
+    "at most",
+    "maximum",
+    "minimum",
+    "not allowed",
+    "only one",
+    "mutually",
+    "ignore",
+    "deprecated",
+    "obsolete",
+    "overrides",
+    "takes priority",
+    "instead of",
+];
+
+/// Longest later sentence kept by [`condense`].
+const MAX_RULE_SENTENCE: usize = 110;
+
+/// A parameter description condensed for a tool definition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Condensed {
+    pub text: String,
+    /// A default stated in the prose ("defaults to `POST`"), as JSON text.
+    pub default: Option<String>,
+}
+
+/// What the schema already says about a parameter, so prose can skip it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Known<'a> {
+    pub enum_values: &'a [String],
+    pub is_boolean: bool,
+    pub is_integer: bool,
+    pub has_default: bool,
+}
+
+/// Condenses a cleaned parameter description, every rule deterministic:
+/// the first sentence plus later ones that state a rule (must, required, up
+/// to, …); "Can be: …" sentences dropped when the schema lists the values;
+/// a stated default moved to the schema's `default`; `snake_case` names of
+/// sibling arguments rewritten as the argument names the caller uses
+/// (`sms_url` → `SmsUrl`); backticks dropped; "The SID of" → "SID of",
+/// "that we should use to call" → "to call".
+pub fn condense(text: &str, arg_names: &[&str], known: Known<'_>) -> Condensed {
+    let text = rename_references(text, arg_names);
+    let mut default = None;
+    let mut kept: Vec<String> = Vec::new();
+    for (i, sentence) in sentences(&text).into_iter().enumerate() {
+        let lower = sentence.to_lowercase();
+        if let Some(value) = stated_default(&sentence)
+            && !known.has_default
+            && default.is_none()
+        {
+            let literal = (known.is_boolean && (value == "true" || value == "false"))
+                || (known.is_integer && value.parse::<i64>().is_ok());
+            let json = if literal {
+                Some(value.clone())
+            } else if known.enum_values.contains(&value) {
+                Some(format!("\"{value}\""))
+            } else {
+                None
+            };
+            if let Some(json) = json {
+                default = Some(json);
+                if i > 0 || lower.starts_with("can be") || lower.starts_with("default") {
+                    continue;
+                }
+            }
+        }
+        let lists_values = lower.starts_with("can be") || lower.starts_with("possible values");
+        if lists_values && (known.is_boolean || !known.enum_values.is_empty()) {
+            continue;
+        }
+        // Later sentences only when they state a rule, briefly: a tool
+        // definition is paid for in tokens on every request.
+        if i == 0
+            || (sentence.len() <= MAX_RULE_SENTENCE && RULE_WORDS.iter().any(|w| lower.contains(w)))
+        {
+            kept.push(sentence);
+        }
+    }
+    let mut out = kept.join(" ");
+    for (long, short) in [
+        (" that we should use to call ", " to call "),
+        (" we should use to call ", " to call "),
+        (" that we should call ", " to call "),
+        (" we should call ", " to call "),
+        (" that we should use ", " to use "),
+        (
+            "Twilio-provided string that uniquely identifies the ",
+            "SID of the ",
+        ),
+        (
+            "The unique string that we created to identify the ",
+            "SID of the ",
+        ),
+        ("The unique string that identifies the ", "SID of the "),
+    ] {
+        out = out.replace(long, short);
+    }
+    for article in ["The ", "A ", "An "] {
+        if let Some(rest) = out.strip_prefix(article)
+            && rest.starts_with(|c: char| c.is_alphabetic())
+        {
+            let mut chars = rest.chars();
+            out = chars
+                .next()
+                .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
+                .unwrap_or_default();
+            break;
+        }
+    }
+    if restates_names(&out, arg_names) {
+        out.clear();
+    }
+    Condensed { text: out, default }
+}
+
+/// True when every word of `text` is filler or a word of the tool's
+/// argument names: "HTTP method to call SmsFallbackUrl." says nothing that
+/// `SmsFallbackMethod` with `enum: [GET, POST]` does not.
+fn restates_names(text: &str, arg_names: &[&str]) -> bool {
+    const FILLER: &[&str] = &[
+        "the", "a", "an", "of", "to", "for", "in", "on", "by", "that", "this", "which", "we",
+        "should", "use", "used", "call", "http", "method", "url", "resource", "value",
+    ];
+    let known: Vec<String> = arg_names
+        .iter()
+        .flat_map(|n| {
+            let lower = n.to_lowercase();
+            let mut words: Vec<String> = split_camel(n).split(' ').map(str::to_lowercase).collect();
+            words.push(lower);
+            words
+        })
+        .collect();
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    !words.is_empty()
+        && words
+            .iter()
+            .all(|w| FILLER.contains(&w.as_str()) || known.contains(w))
+}
+
+/// `sms_url`, `` `sms_url` `` → `SmsUrl` when a sibling argument has that
+/// name (compared ignoring case and underscores); other backticks dropped.
+fn rename_references(text: &str, arg_names: &[&str]) -> String {
+    let loose = |s: &str| -> String {
+        s.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+            .collect()
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        if word.contains('_') {
+            let key = loose(word);
+            if let Some(name) = arg_names.iter().find(|n| loose(n) == key) {
+                out.push_str(name);
+                word.clear();
+                return;
+            }
+        }
+        out.push_str(word);
+        word.clear();
+    };
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            if c != '`' {
+                out.push(c);
+            }
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
+/// Splits prose into sentences, not at "e.g." and the like.
+fn sentences(text: &str) -> Vec<String> {
+    const ABBREVIATIONS: &[&str] = &["e.g.", "i.e.", "etc.", "vs.", "approx.", "No.", "U.S."];
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let words: Vec<&str> = text.split(' ').collect();
+    for (i, w) in words.iter().enumerate() {
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(w);
+        let ends = w.ends_with(['.', '!', '?'])
+            && !ABBREVIATIONS.iter().any(|a| w.ends_with(a))
+            && words.get(i + 1).is_some_and(|next| {
+                next.starts_with(|c: char| c.is_uppercase() || c == '[' || c == '*')
+            });
+        if ends {
+            out.push(std::mem::take(&mut current));
+        }
+    }
+    if !current.trim().is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// The value in "defaults to `POST`", "Default value is `false`", "The default is 50".
+fn stated_default(sentence: &str) -> Option<String> {
+    let lower = sentence.to_lowercase();
+    let start = [
+        "defaults to ",
+        "default value is ",
+        "the default is ",
+        "default is ",
+    ]
+    .iter()
+    .find_map(|p| lower.find(p).map(|i| i + p.len()))?;
+    let value: String = sentence[start..]
+        .trim_start_matches(['`', '\'', '"'])
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    (!value.is_empty()).then_some(value)
+}
+
+#[cfg(test)]
+mod condense_tests {
+    use super::*;
+
+    fn enum_known(values: &[String]) -> Known<'_> {
+        Known {
+            enum_values: values,
+            ..Known::default()
+        }
+    }
+
+    #[test]
+    fn method_descriptions_lose_what_the_schema_says() {
+        let values = vec!["GET".to_string(), "POST".to_string()];
+        let c = condense(
+            "The HTTP method that we should use to call `sms_fallback_url`. Can be: `GET` or `POST` and defaults to `POST`.",
+            &["SmsFallbackUrl", "SmsFallbackMethod"],
+            enum_known(&values),
+        );
+        // Nothing beyond the argument names and the enum: dropped.
+        assert_eq!(c.text, "");
+        assert_eq!(c.default.as_deref(), Some("\"POST\""));
+        let c = condense(
+            "The HTTP method to call `status_callback` when the call ends.",
+            &["StatusCallback", "StatusCallbackMethod"],
+            enum_known(&values),
+        );
+        assert_eq!(
+            c.text,
+            "HTTP method to call StatusCallback when the call ends."
+        );
+    }
+
+    #[test]
+    fn rules_survive_and_filler_goes() {
+        let c = condense(
+            "The desired area code for your new incoming phone number. Can be any three-digit, US or Canada area code. We will provision an available phone number within this area code for you. **You must provide an `area_code` or a `phone_number`.** (US and Canada only).",
+            &["AreaCode", "PhoneNumber"],
+            Known::default(),
+        );
+        assert_eq!(
+            c.text,
+            "Desired area code for your new incoming phone number. **You must provide an AreaCode or a PhoneNumber.** (US and Canada only)."
+        );
+    }
+
+    #[test]
+    fn abbreviations_do_not_end_sentences() {
+        let c = condense(
+            "The recipient's phone number in E.164 format or channel address, e.g. `whatsapp:+15552229999`. More text here.",
+            &[],
+            Known::default(),
+        );
+        assert_eq!(
+            c.text,
+            "Recipient's phone number in E.164 format or channel address, e.g. whatsapp:+15552229999."
+        );
+    }
+
+    #[test]
+    fn boolean_defaults_move_to_the_schema() {
+        let c = condense(
+            "Whether to shorten links. Default value is `false`.",
+            &[],
+            Known {
+                is_boolean: true,
+                ..Known::default()
+            },
+        );
+        assert_eq!(c.text, "Whether to shorten links.");
+        assert_eq!(c.default.as_deref(), Some("false"));
     }
 }

@@ -88,8 +88,18 @@ fn specs_are_listed_in_file_order() {
     assert_eq!(
         specs,
         [
-            ("twilio_alpha_v1", "alpha_v1", "AlphaV1", "Twilio - Alpha"),
-            ("twilio_beta_v2", "beta_v2", "BetaV2", "Twilio - Beta"),
+            (
+                "acme_alpha_v1",
+                "acme_alpha_v1",
+                "AcmeAlphaV1",
+                "Twilio - Alpha"
+            ),
+            (
+                "acme_beta_v2",
+                "acme_beta_v2",
+                "AcmeBetaV2",
+                "Twilio - Beta"
+            ),
         ]
     );
 }
@@ -100,20 +110,20 @@ fn tool_names_are_spec_prefix_and_operation_id() {
     assert_eq!(
         all,
         [
-            "AlphaV1_ListThing",
-            "AlphaV1_CreateThing",
-            "AlphaV1_FetchThing",
-            "AlphaV1_UpdateThing",
-            "AlphaV1_DeleteThing",
-            "AlphaV1_ListWidget",
-            "AlphaV1_CreateWidget",
-            "AlphaV1_UpdateWidget",
-            "AlphaV1_CreateCancellation",
-            "AlphaV1_FetchPing",
-            "AlphaV1_FetchOrganization",
-            "BetaV2_ListThing",
-            "BetaV2_FetchThing",
-            "BetaV2_UpdateThing",
+            "AcmeAlphaV1_ListThing",
+            "AcmeAlphaV1_CreateThing",
+            "AcmeAlphaV1_FetchThing",
+            "AcmeAlphaV1_UpdateThing",
+            "AcmeAlphaV1_DeleteThing",
+            "AcmeAlphaV1_ListWidget",
+            "AcmeAlphaV1_CreateWidget",
+            "AcmeAlphaV1_UpdateWidget",
+            "AcmeAlphaV1_CreateCancellation",
+            "AcmeAlphaV1_FetchPing",
+            "AcmeAlphaV1_FetchOrganization",
+            "AcmeBetaV2_ListThing",
+            "AcmeBetaV2_FetchThing",
+            "AcmeBetaV2_UpdateThing",
         ]
     );
     for t in &FIXTURES.tools {
@@ -124,12 +134,12 @@ fn tool_names_are_spec_prefix_and_operation_id() {
 
 #[test]
 fn same_operation_id_in_two_specs_gives_distinct_tools() {
-    let alpha = tool("AlphaV1_FetchThing");
-    let beta = tool("BetaV2_FetchThing");
+    let alpha = tool("AcmeAlphaV1_FetchThing");
+    let beta = tool("AcmeBetaV2_FetchThing");
     assert_eq!(alpha.operation_id, "FetchThing");
     assert_eq!(beta.operation_id, "FetchThing");
-    assert_eq!(alpha.spec, "twilio_alpha_v1");
-    assert_eq!(beta.spec, "twilio_beta_v2");
+    assert_eq!(alpha.spec, "acme_alpha_v1");
+    assert_eq!(beta.spec, "acme_beta_v2");
     assert_eq!(alpha.path, "/v1/Accounts/{AccountSid}/Things/{Sid}.json");
     assert_eq!(beta.path, "/v2/Things/{Sid}");
     assert_eq!(alpha.server, "https://alpha.twilio.com");
@@ -138,31 +148,31 @@ fn same_operation_id_in_two_specs_gives_distinct_tools() {
 
 #[test]
 fn titles_and_descriptions() {
-    let list = tool("AlphaV1_ListThing");
+    let list = tool("AcmeAlphaV1_ListThing");
     assert_eq!(list.title, "List things");
     // Markdown links are reduced to their text; the product is appended.
     assert_eq!(
         list.description,
-        "Retrieve a list of Things belonging to the account. [Twilio alpha_v1]"
+        "Retrieve a list of Things belonging to the account. [Twilio acme_alpha_v1]"
     );
     // No summary: the title is the operationId split into words.
-    assert_eq!(tool("AlphaV1_FetchThing").title, "Fetch Thing");
+    assert_eq!(tool("AcmeAlphaV1_FetchThing").title, "Fetch Thing");
     assert_eq!(
-        tool("AlphaV1_FetchThing").description,
-        "Fetch Thing. [Twilio alpha_v1]"
+        tool("AcmeAlphaV1_FetchThing").description,
+        "Fetch Thing. [Twilio acme_alpha_v1]"
     );
     // No description: the summary is the description.
     assert_eq!(
-        tool("AlphaV1_FetchPing").description,
-        "Check the service is up. [Twilio alpha_v1]"
+        tool("AcmeAlphaV1_FetchPing").description,
+        "Check the service is up. [Twilio acme_alpha_v1]"
     );
     assert_eq!(
-        tool("AlphaV1_CreateThing").description,
-        "Send a new Thing. Give exactly one of: Url, Twiml, ApplicationSid. [Twilio alpha_v1]"
+        tool("AcmeAlphaV1_CreateThing").description,
+        "Send a new Thing. Give exactly one of: Url, Twiml, ApplicationSid. [Twilio acme_alpha_v1]"
     );
     // HTML is dropped and entities decoded in argument descriptions too.
     assert_eq!(
-        param(tool("AlphaV1_CreateThing"), "Body").description,
+        param(tool("AcmeAlphaV1_CreateThing"), "Body").description,
         "The text & content."
     );
 }
@@ -172,7 +182,7 @@ fn titles_and_descriptions() {
 #[test]
 fn path_query_and_header_parameters() {
     use ParamLocation::*;
-    let list = tool("AlphaV1_ListThing");
+    let list = tool("AcmeAlphaV1_ListThing");
     assert_eq!(
         shape(list),
         [
@@ -190,7 +200,7 @@ fn path_query_and_header_parameters() {
     assert_eq!(param(list, "PageSize").kind, ValueKind::Integer);
     assert_eq!(param(list, "PageSize").format.as_deref(), Some("int64"));
 
-    let create = tool("AlphaV1_CreateThing");
+    let create = tool("AcmeAlphaV1_CreateThing");
     let header = param(create, "X-Twilio-Webhook-Enabled");
     assert_eq!(header.location, Header);
     assert_eq!(header.wire_name, "X-Twilio-Webhook-Enabled");
@@ -212,14 +222,14 @@ fn authorization_header_is_hidden() {
     }
     assert!(FIXTURES.findings.iter().any(|f| {
         f.level == Level::Info
-            && f.operation.as_deref() == Some("AlphaV1_ListThing")
+            && f.operation.as_deref() == Some("AcmeAlphaV1_ListThing")
             && f.message.contains("`Authorization` is not an argument")
     }));
 }
 
 #[test]
 fn inequality_filters_get_safe_names_and_keep_wire_names() {
-    let list = tool("AlphaV1_ListThing");
+    let list = tool("AcmeAlphaV1_ListThing");
     let before = param(list, "DateSentBefore");
     let after = param(list, "DateSentAfter");
     assert_eq!(before.wire_name, "DateSent<");
@@ -227,11 +237,11 @@ fn inequality_filters_get_safe_names_and_keep_wire_names() {
     assert_eq!(before.format.as_deref(), Some("date-time"));
     assert_eq!(
         before.description,
-        "Only results with DateSent on or before this value (Twilio's `DateSent<=`)."
+        "Only results with DateSent on or before this value (Twilio's DateSent<=)."
     );
     assert_eq!(
         after.description,
-        "Only results with DateSent on or after this value (Twilio's `DateSent>=`)."
+        "Only results with DateSent on or after this value (Twilio's DateSent>=)."
     );
     let props = schema(list)["properties"].clone();
     assert!(props.get("DateSent<").is_none() && props.get("DateSent>").is_none());
@@ -242,10 +252,10 @@ fn inequality_filters_get_safe_names_and_keep_wire_names() {
 fn ref_enums_are_inlined_everywhere() {
     let values = ["queued", "sent", "failed"];
     for (t, arg, location) in [
-        ("AlphaV1_ListThing", "Status", ParamLocation::Query),
-        ("AlphaV1_CreateThing", "Status", ParamLocation::Form),
-        ("AlphaV1_UpdateThing", "Status", ParamLocation::Form),
-        ("AlphaV1_CreateWidget", "Status", ParamLocation::Json),
+        ("AcmeAlphaV1_ListThing", "Status", ParamLocation::Query),
+        ("AcmeAlphaV1_CreateThing", "Status", ParamLocation::Form),
+        ("AcmeAlphaV1_UpdateThing", "Status", ParamLocation::Form),
+        ("AcmeAlphaV1_CreateWidget", "Status", ParamLocation::Json),
     ] {
         let t = tool(t);
         let p = param(t, arg);
@@ -261,12 +271,12 @@ fn ref_enums_are_inlined_everywhere() {
     }
     // The enum schema's own description is used when the property has none.
     assert_eq!(
-        param(tool("AlphaV1_CreateThing"), "Status").description,
+        param(tool("AcmeAlphaV1_CreateThing"), "Status").description,
         "The status of the Thing."
     );
     // …and the parameter's description wins when it has one.
     assert_eq!(
-        param(tool("AlphaV1_ListThing"), "Status").description,
+        param(tool("AcmeAlphaV1_ListThing"), "Status").description,
         "Only Things with this status."
     );
 }
@@ -274,7 +284,7 @@ fn ref_enums_are_inlined_everywhere() {
 #[test]
 fn form_body_fields() {
     use ParamLocation::*;
-    let create = tool("AlphaV1_CreateThing");
+    let create = tool("AcmeAlphaV1_CreateThing");
     assert_eq!(create.body, BodyEncoding::Form);
     assert_eq!(
         shape(create),
@@ -313,16 +323,21 @@ fn form_body_fields() {
         s["properties"]["StatusCallbackEvent"],
         json!({"type": "array", "description": "Events to call back on.", "items": {"type": "string"}})
     );
-    // A SID's lengths are implied by its pattern and dropped.
+    // A SID's shape moves out of the served schema into `Param::pattern`,
+    // which the server checks; the lengths it implies are dropped.
     assert_eq!(
         s["properties"]["ApplicationSid"],
-        json!({"type": "string", "pattern": "^AP[0-9a-fA-F]{32}$", "description": "The Application to run."})
+        json!({"type": "string", "description": "Application to run."})
+    );
+    assert_eq!(
+        param(create, "ApplicationSid").pattern.as_deref(),
+        Some("^AP[0-9a-fA-F]{32}$")
     );
 }
 
 #[test]
 fn json_body_with_nested_objects() {
-    let create = tool("AlphaV1_CreateWidget");
+    let create = tool("AcmeAlphaV1_CreateWidget");
     assert_eq!(create.body, BodyEncoding::Json);
     assert_eq!(names(create), ["Name", "Config", "Tags", "Status"]);
     assert!(
@@ -361,7 +376,7 @@ fn json_body_with_nested_objects() {
 
 #[test]
 fn free_form_json_body_is_one_argument() {
-    let update = tool("AlphaV1_UpdateWidget");
+    let update = tool("AcmeAlphaV1_UpdateWidget");
     assert_eq!(update.method, Method::Put);
     assert_eq!(update.body, BodyEncoding::Json);
     assert_eq!(names(update), ["Sid", "RequestBody"]);
@@ -371,13 +386,13 @@ fn free_form_json_body_is_one_argument() {
     assert!(body.required);
     assert_eq!(
         schema(update)["properties"]["RequestBody"],
-        json!({"type": "object", "description": "The JSON request body."})
+        json!({"type": "object", "description": "JSON request body."})
     );
 }
 
 #[test]
 fn all_of_is_merged_and_recursion_cut() {
-    let update = tool("BetaV2_UpdateThing");
+    let update = tool("AcmeBetaV2_UpdateThing");
     assert_eq!(update.method, Method::Patch);
     assert_eq!(names(update), ["Sid", "Enabled", "Tree"]);
     assert!(param(update, "Enabled").required);
@@ -390,7 +405,7 @@ fn all_of_is_merged_and_recursion_cut() {
 
 #[test]
 fn body_parameter_named_like_a_path_parameter_is_a_distinct_argument() {
-    let update = tool("AlphaV1_UpdateThing");
+    let update = tool("AcmeAlphaV1_UpdateThing");
     let path = param(update, "AccountSid");
     let body = param(update, "BodyAccountSid");
     assert_eq!(
@@ -414,7 +429,7 @@ fn body_parameter_named_like_a_path_parameter_is_a_distinct_argument() {
         ["AccountSid", "Sid", "BodyAccountSid", "Status"]
     );
     assert!(FIXTURES.findings.iter().any(|f| {
-        f.operation.as_deref() == Some("AlphaV1_UpdateThing")
+        f.operation.as_deref() == Some("AcmeAlphaV1_UpdateThing")
             && f.message == "body parameter `AccountSid` is exposed as `BodyAccountSid`: `AccountSid` is taken"
     }));
 }
@@ -446,23 +461,20 @@ fn account_sid_path_parameter_comes_from_config() {
                 let desc = s["properties"][&p.name]["description"]
                     .as_str()
                     .unwrap_or("");
-                assert!(
-                    desc.ends_with("Defaults to the server's account."),
-                    "{desc}"
-                );
+                assert_eq!(desc, "Account SID; defaults to the server's account.");
             }
         }
     }
     assert_eq!(seen, 5);
     assert_eq!(
-        schema(tool("AlphaV1_FetchThing"))["properties"]["AccountSid"]["description"],
-        "The account SID. Defaults to the server's account."
+        schema(tool("AcmeAlphaV1_FetchThing"))["properties"]["AccountSid"]["description"],
+        "Account SID; defaults to the server's account."
     );
 }
 
 #[test]
 fn parameter_named_like_the_fields_argument_is_renamed() {
-    let list = tool("BetaV2_ListThing");
+    let list = tool("AcmeBetaV2_ListThing");
     let p = param(list, "Queryfields");
     assert_eq!(p.wire_name, "fields");
     assert_eq!(p.location, ParamLocation::Query);
@@ -482,11 +494,11 @@ fn annotations_follow_the_operation_verb() {
         idempotent: true,
         open_world: true,
     };
-    assert_eq!(get("AlphaV1_ListThing"), read);
-    assert_eq!(get("AlphaV1_FetchThing"), read);
-    assert_eq!(get("AlphaV1_FetchPing"), read);
+    assert_eq!(get("AcmeAlphaV1_ListThing"), read);
+    assert_eq!(get("AcmeAlphaV1_FetchThing"), read);
+    assert_eq!(get("AcmeAlphaV1_FetchPing"), read);
     assert_eq!(
-        get("AlphaV1_CreateThing"),
+        get("AcmeAlphaV1_CreateThing"),
         Annotations {
             read_only: false,
             destructive: false,
@@ -495,7 +507,7 @@ fn annotations_follow_the_operation_verb() {
         }
     );
     assert_eq!(
-        get("AlphaV1_UpdateThing"),
+        get("AcmeAlphaV1_UpdateThing"),
         Annotations {
             read_only: false,
             destructive: true,
@@ -504,7 +516,7 @@ fn annotations_follow_the_operation_verb() {
         }
     );
     assert_eq!(
-        get("AlphaV1_DeleteThing"),
+        get("AcmeAlphaV1_DeleteThing"),
         Annotations {
             read_only: false,
             destructive: true,
@@ -513,8 +525,10 @@ fn annotations_follow_the_operation_verb() {
         }
     );
     // PUT is idempotent by HTTP semantics; PATCH is not.
-    assert!(get("AlphaV1_UpdateWidget").idempotent && get("AlphaV1_UpdateWidget").destructive);
-    assert!(!get("BetaV2_UpdateThing").idempotent && get("BetaV2_UpdateThing").destructive);
+    assert!(
+        get("AcmeAlphaV1_UpdateWidget").idempotent && get("AcmeAlphaV1_UpdateWidget").destructive
+    );
+    assert!(!get("AcmeBetaV2_UpdateThing").idempotent && get("AcmeBetaV2_UpdateThing").destructive);
 }
 
 #[test]
@@ -529,27 +543,27 @@ fn methods_and_body_encodings() {
     assert_eq!(
         table,
         [
-            ("AlphaV1_ListThing", Get, None),
-            ("AlphaV1_CreateThing", Post, Form),
-            ("AlphaV1_FetchThing", Get, None),
-            ("AlphaV1_UpdateThing", Post, Form),
-            ("AlphaV1_DeleteThing", Delete, None),
-            ("AlphaV1_ListWidget", Get, None),
-            ("AlphaV1_CreateWidget", Post, Json),
-            ("AlphaV1_UpdateWidget", Put, Json),
-            ("AlphaV1_CreateCancellation", Post, None),
-            ("AlphaV1_FetchPing", Get, None),
-            ("AlphaV1_FetchOrganization", Get, None),
-            ("BetaV2_ListThing", Get, None),
-            ("BetaV2_FetchThing", Get, None),
-            ("BetaV2_UpdateThing", Patch, Json),
+            ("AcmeAlphaV1_ListThing", Get, None),
+            ("AcmeAlphaV1_CreateThing", Post, Form),
+            ("AcmeAlphaV1_FetchThing", Get, None),
+            ("AcmeAlphaV1_UpdateThing", Post, Form),
+            ("AcmeAlphaV1_DeleteThing", Delete, None),
+            ("AcmeAlphaV1_ListWidget", Get, None),
+            ("AcmeAlphaV1_CreateWidget", Post, Json),
+            ("AcmeAlphaV1_UpdateWidget", Put, Json),
+            ("AcmeAlphaV1_CreateCancellation", Post, None),
+            ("AcmeAlphaV1_FetchPing", Get, None),
+            ("AcmeAlphaV1_FetchOrganization", Get, None),
+            ("AcmeBetaV2_ListThing", Get, None),
+            ("AcmeBetaV2_FetchThing", Get, None),
+            ("AcmeBetaV2_UpdateThing", Patch, Json),
         ]
     );
 }
 
 #[test]
 fn post_without_request_body_sends_none() {
-    let cancel = tool("AlphaV1_CreateCancellation");
+    let cancel = tool("AcmeAlphaV1_CreateCancellation");
     assert_eq!(cancel.method, Method::Post);
     assert_eq!(cancel.body, BodyEncoding::None);
     assert_eq!(names(cancel), ["JobSid"]);
@@ -557,51 +571,57 @@ fn post_without_request_body_sends_none() {
 
 #[test]
 fn untagged_operation_is_grouped_under_the_spec_prefix() {
-    assert_eq!(tool("AlphaV1_CreateCancellation").tag, "AlphaV1");
-    assert_eq!(tool("AlphaV1_ListThing").tag, "AlphaV1Thing");
-    assert_eq!(tool("BetaV2_FetchThing").tag, "BetaV2Thing");
+    assert_eq!(tool("AcmeAlphaV1_CreateCancellation").tag, "AcmeAlphaV1");
+    assert_eq!(tool("AcmeAlphaV1_ListThing").tag, "AlphaV1Thing");
+    assert_eq!(tool("AcmeBetaV2_FetchThing").tag, "BetaV2Thing");
 }
 
 #[test]
 fn server_urls() {
     // Root servers, trailing slash trimmed.
-    assert_eq!(tool("AlphaV1_ListThing").server, "https://alpha.twilio.com");
     assert_eq!(
-        tool("AlphaV1_CreateCancellation").server,
+        tool("AcmeAlphaV1_ListThing").server,
+        "https://alpha.twilio.com"
+    );
+    assert_eq!(
+        tool("AcmeAlphaV1_CreateCancellation").server,
         "https://alpha.twilio.com"
     );
     // Path-item servers override the root's.
     assert_eq!(
-        tool("AlphaV1_CreateWidget").server,
+        tool("AcmeAlphaV1_CreateWidget").server,
         "https://widgets.alpha.twilio.com"
     );
     assert_eq!(
-        tool("AlphaV1_ListWidget").server,
+        tool("AcmeAlphaV1_ListWidget").server,
         "https://widgets.alpha.twilio.com"
     );
     assert_eq!(
-        tool("AlphaV1_UpdateWidget").server,
+        tool("AcmeAlphaV1_UpdateWidget").server,
         "https://widgets.alpha.twilio.com"
     );
     // Operation servers override the path item's (OpenAPI 3.0, Operation Object).
     assert_eq!(
-        tool("AlphaV1_FetchOrganization").server,
+        tool("AcmeAlphaV1_FetchOrganization").server,
         "https://organizations.alpha.twilio.com"
     );
 }
 
 #[test]
 fn auth_schemes() {
-    assert_eq!(tool("AlphaV1_ListThing").auth, AuthScheme::Basic);
-    assert_eq!(tool("BetaV2_FetchThing").auth, AuthScheme::Basic);
+    assert_eq!(tool("AcmeAlphaV1_ListThing").auth, AuthScheme::Basic);
+    assert_eq!(tool("AcmeBetaV2_FetchThing").auth, AuthScheme::Basic);
     // `security: []` on the operation overrides the root requirement.
-    assert_eq!(tool("AlphaV1_FetchPing").auth, AuthScheme::None);
-    assert_eq!(tool("AlphaV1_FetchOrganization").auth, AuthScheme::OAuth2);
+    assert_eq!(tool("AcmeAlphaV1_FetchPing").auth, AuthScheme::None);
+    assert_eq!(
+        tool("AcmeAlphaV1_FetchOrganization").auth,
+        AuthScheme::OAuth2
+    );
 }
 
 #[test]
 fn conditionals_map_snake_case_to_argument_names() {
-    let create = tool("AlphaV1_CreateThing");
+    let create = tool("AcmeAlphaV1_CreateThing");
     assert_eq!(
         create.exactly_one_of,
         [vec!["Url", "Twiml", "ApplicationSid"]]
@@ -610,7 +630,7 @@ fn conditionals_map_snake_case_to_argument_names() {
     // dropped with a warning.
     assert!(FIXTURES.findings.iter().any(|f| {
         f.level == Level::Warning
-            && f.operation.as_deref() == Some("AlphaV1_CreateThing")
+            && f.operation.as_deref() == Some("AcmeAlphaV1_CreateThing")
             && f.message == "x-twilio.conditional names `media_url`, which is not a parameter"
     }));
     for t in FIXTURES.tools.iter().filter(|t| t.name != create.name) {
@@ -621,22 +641,25 @@ fn conditionals_map_snake_case_to_argument_names() {
 #[test]
 fn default_output_comes_from_the_path_item() {
     assert_eq!(
-        tool("AlphaV1_ListThing").default_output,
+        tool("AcmeAlphaV1_ListThing").default_output,
         ["sid", "status", "date_sent"]
     );
     assert_eq!(
-        tool("AlphaV1_CreateThing").default_output,
+        tool("AcmeAlphaV1_CreateThing").default_output,
         ["sid", "status", "date_sent"]
     );
-    assert_eq!(tool("AlphaV1_FetchThing").default_output, ["sid", "status"]);
-    assert!(tool("AlphaV1_ListWidget").default_output.is_empty());
     assert_eq!(
-        schema(tool("AlphaV1_ListThing"))["properties"][FIELDS_ARG]["description"],
-        "Response fields to return. Default: sid, status, date_sent; [\"*\"] for all."
+        tool("AcmeAlphaV1_FetchThing").default_output,
+        ["sid", "status"]
+    );
+    assert!(tool("AcmeAlphaV1_ListWidget").default_output.is_empty());
+    assert_eq!(
+        schema(tool("AcmeAlphaV1_ListThing"))["properties"][FIELDS_ARG]["description"],
+        "Fields to return (default sid,status,date_sent; [\"*\"]=all)."
     );
     assert_eq!(
-        schema(tool("AlphaV1_ListWidget"))["properties"][FIELDS_ARG]["description"],
-        "Response fields to return; all by default."
+        schema(tool("AcmeAlphaV1_ListWidget"))["properties"][FIELDS_ARG]["description"],
+        "Fields to return (default all)."
     );
 }
 
@@ -656,12 +679,12 @@ fn findings() {
     assert_eq!(
         all,
         [
-            (Level::Info, "twilio_alpha_v1", "AlphaV1_ListThing"),
-            (Level::Info, "twilio_alpha_v1", "AlphaV1_ListThing"),
-            (Level::Info, "twilio_alpha_v1", "AlphaV1_ListThing"),
-            (Level::Warning, "twilio_alpha_v1", "AlphaV1_CreateThing"),
-            (Level::Info, "twilio_alpha_v1", "AlphaV1_UpdateThing"),
-            (Level::Info, "twilio_beta_v2", "BetaV2_ListThing"),
+            (Level::Info, "acme_alpha_v1", "AcmeAlphaV1_ListThing"),
+            (Level::Info, "acme_alpha_v1", "AcmeAlphaV1_ListThing"),
+            (Level::Info, "acme_alpha_v1", "AcmeAlphaV1_ListThing"),
+            (Level::Warning, "acme_alpha_v1", "AcmeAlphaV1_CreateThing"),
+            (Level::Info, "acme_alpha_v1", "AcmeAlphaV1_UpdateThing"),
+            (Level::Info, "acme_beta_v2", "AcmeBetaV2_ListThing"),
         ]
     );
     assert_eq!(twilio_mcp_codegen::finding_counts(&FIXTURES), (5, 1, 0));
@@ -716,7 +739,7 @@ fn input_schemas_are_self_contained_objects() {
             .unwrap_or_else(|e| panic!("{}: does not compile: {e}", t.name));
     }
     assert!(
-        schema(tool("AlphaV1_DeleteThing"))["properties"]
+        schema(tool("AcmeAlphaV1_DeleteThing"))["properties"]
             .get(FIELDS_ARG)
             .is_none()
     );
@@ -724,7 +747,7 @@ fn input_schemas_are_self_contained_objects() {
 
 #[test]
 fn input_schema_validates_arguments() {
-    let s = schema(tool("AlphaV1_CreateThing"));
+    let s = schema(tool("AcmeAlphaV1_CreateThing"));
     let v = jsonschema::draft202012::new(&s).expect("compiles");
     assert!(v.is_valid(&json!({"To": "+15551234567", "Url": "https://example.com/twiml"})));
     assert!(v.is_valid(
@@ -734,7 +757,12 @@ fn input_schema_validates_arguments() {
     assert!(!v.is_valid(&json!({"Url": "https://example.com"})));
     assert!(!v.is_valid(&json!({"To": "+1", "Status": "bogus"})));
     assert!(!v.is_valid(&json!({"To": "+1", "Unknown": 1})));
-    assert!(!v.is_valid(&json!({"To": "+1", "AccountSid": "not-a-sid"})));
+    // SID shapes are checked by the server from `Param::pattern`, not here.
+    assert!(
+        param(tool("AcmeAlphaV1_CreateThing"), "AccountSid")
+            .pattern
+            .is_some()
+    );
     assert!(v.is_valid(&json!({"To": "+1", "AccountSid": format!("AC{}", "0".repeat(32))})));
 }
 
@@ -785,8 +813,8 @@ fn diff_reports_added_removed_and_changed_tools() {
     let old = load_catalog(&dir.join("old")).expect("old");
     let new = load_catalog(&dir.join("new")).expect("new");
     let d = diff::diff(&old, &new);
-    assert_eq!(d.added, ["GammaV1_FetchItem"]);
-    assert_eq!(d.removed, ["GammaV1_DeleteItem"]);
+    assert_eq!(d.added, ["AcmeGammaV1_FetchItem"]);
+    assert_eq!(d.removed, ["AcmeGammaV1_DeleteItem"]);
     let changed: Vec<_> = d
         .changed
         .iter()
@@ -796,14 +824,14 @@ fn diff_reports_added_removed_and_changed_tools() {
         changed,
         [
             (
-                "GammaV1_CreateItem",
+                "AcmeGammaV1_CreateItem",
                 vec![
                     "parameter retyped: Count string → integer".to_string(),
                     "parameter Name is now required".to_string(),
                 ]
             ),
             (
-                "GammaV1_ListItem",
+                "AcmeGammaV1_ListItem",
                 vec![
                     "parameter added: NewFilter (boolean)".to_string(),
                     "parameter removed: OldFilter".to_string(),
@@ -813,17 +841,17 @@ fn diff_reports_added_removed_and_changed_tools() {
     );
     assert_eq!(
         d.to_text(),
-        "+ GammaV1_FetchItem\n\
-         - GammaV1_DeleteItem\n\
-         ~ GammaV1_CreateItem\n    parameter retyped: Count string → integer\n    parameter Name is now required\n\
-         ~ GammaV1_ListItem\n    parameter added: NewFilter (boolean)\n    parameter removed: OldFilter\n\
+        "+ AcmeGammaV1_FetchItem\n\
+         - AcmeGammaV1_DeleteItem\n\
+         ~ AcmeGammaV1_CreateItem\n    parameter retyped: Count string → integer\n    parameter Name is now required\n\
+         ~ AcmeGammaV1_ListItem\n    parameter added: NewFilter (boolean)\n    parameter removed: OldFilter\n\
          1 added, 1 removed, 2 changed\n"
     );
     assert!(!d.is_empty());
 
     let back = diff::diff(&new, &old);
-    assert_eq!(back.added, ["GammaV1_DeleteItem"]);
-    assert_eq!(back.removed, ["GammaV1_FetchItem"]);
+    assert_eq!(back.added, ["AcmeGammaV1_DeleteItem"]);
+    assert_eq!(back.removed, ["AcmeGammaV1_FetchItem"]);
 }
 
 #[test]

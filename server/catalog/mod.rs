@@ -64,6 +64,8 @@ pub struct Param {
     pub enum_values: &'static [&'static str],
     /// Default value as JSON text.
     pub default: Option<&'static str>,
+    /// SID shape the server checks (not in the served schema, to save tokens).
+    pub pattern: Option<&'static str>,
     pub description: &'static str,
 }
 
