@@ -160,6 +160,9 @@ pub struct AuditArgs {
     /// Also list info-level findings (parameters renamed or hidden).
     #[arg(long)]
     pub verbose: bool,
+    /// Print only the services table, as Markdown (the README's table).
+    #[arg(long, conflicts_with = "json")]
+    pub markdown: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -168,7 +171,7 @@ pub struct SignArgs {
     #[arg(long)]
     pub url: String,
     /// A form parameter `name=value` (only for form-encoded bodies); repeatable.
-    #[arg(long = "param", value_name = "NAME=VALUE")]
+    #[arg(long = "param", value_name = "NAME=VALUE", allow_hyphen_values = true)]
     pub params: Vec<String>,
     /// Print a ready MCP client configuration (URL + header) instead.
     #[arg(long)]

@@ -54,21 +54,20 @@ pub fn tokens_estimate(bytes: usize) -> usize {
     bytes.div_ceil(4)
 }
 
-pub fn run(args: &AuditArgs) -> Result<bool, String> {
+/// The 13 named services, then the whole catalog.
+fn named_selections() -> Vec<Selection> {
+    let mut all: Vec<Selection> = catalog::SERVICES
+        .iter()
+        .filter_map(|s| Selection::parse(&[s.name]).ok())
+        .collect();
+    all.push(Selection::all());
+    all
+}
+
+fn costs(selections: &[Selection]) -> Vec<ServiceCost> {
     let discover_bytes = serde_json::to_vec(&ListToolsResult::with_all_items(discover::tools()))
         .map_or(0, |v| v.len());
-    let selections: Vec<Selection> = if args.selection.services.is_empty() {
-        let mut all: Vec<Selection> = catalog::SERVICES
-            .iter()
-            .map(|s| Selection::parse(&[s.name]))
-            .collect::<Result<_, _>>()
-            .map_err(|e| e.to_string())?;
-        all.push(Selection::all());
-        all
-    } else {
-        vec![Selection::parse(&args.selection.services).map_err(|e| e.to_string())?]
-    };
-    let costs: Vec<ServiceCost> = selections
+    selections
         .iter()
         .map(|s| {
             let bytes = list_bytes(&s.ids);
@@ -81,7 +80,21 @@ pub fn run(args: &AuditArgs) -> Result<bool, String> {
                 discover_tokens_est: tokens_estimate(discover_bytes),
             }
         })
-        .collect();
+        .collect()
+}
+
+/// The README's services table (`twilio-mcp audit --markdown`).
+pub fn services_markdown() -> String {
+    markdown_table(&costs(&named_selections()))
+}
+
+pub fn run(args: &AuditArgs) -> Result<bool, String> {
+    let selections: Vec<Selection> = if args.selection.services.is_empty() {
+        named_selections()
+    } else {
+        vec![Selection::parse(&args.selection.services).map_err(|e| e.to_string())?]
+    };
+    let costs = costs(&selections);
     let audited: BTreeSet<ToolId> = selections
         .iter()
         .flat_map(|s| s.ids.iter().copied())
@@ -90,6 +103,10 @@ pub fn run(args: &AuditArgs) -> Result<bool, String> {
     lints.sort();
     let errors = lints.iter().filter(|l| l.level == "error").count();
 
+    if args.markdown {
+        print!("{}", markdown_table(&costs));
+        return Ok(errors == 0);
+    }
     if args.json {
         let report = serde_json::json!({"services": costs, "findings": lints, "errors": errors});
         println!(
@@ -119,6 +136,29 @@ pub fn run(args: &AuditArgs) -> Result<bool, String> {
         println!("{} findings, {errors} errors", lints.len());
     }
     Ok(errors == 0)
+}
+
+/// The services table of the README.
+fn markdown_table(costs: &[ServiceCost]) -> String {
+    let mut out = String::from(
+        "| service | tools | OpenAPI tags | tools/list bytes | ≈ tokens |\n|---|---:|---|---:|---:|\n",
+    );
+    for c in costs {
+        let tags = catalog::SERVICES
+            .iter()
+            .find(|s| s.name == c.service)
+            .map_or_else(|| "every tag".to_string(), |s| s.tags.join(", "));
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} |\n",
+            c.service, c.tools, tags, c.tools_bytes, c.tools_tokens_est
+        ));
+    }
+    out.push_str(&format!(
+        "\nDiscovery mode (`?mode=discover`): 3 tools, {} bytes (≈ {} tokens) whatever the selection.\n",
+        costs.first().map_or(0, |c| c.discover_bytes),
+        costs.first().map_or(0, |c| c.discover_tokens_est)
+    ));
+    out
 }
 
 fn lint(ids: &BTreeSet<ToolId>, verbose: bool) -> Vec<Lint> {

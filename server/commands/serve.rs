@@ -105,7 +105,7 @@ pub fn http_options(args: &ServeArgs) -> Result<HttpOptions, String> {
             );
         }
         let mut cfg = SignatureConfig::new(tokens);
-        cfg.public_base = public_base;
+        cfg.public_base = public_base.clone();
         cfg.trust_forwarded = args.trust_forwarded;
         cfg.require_body_hash = args.require_body_hash;
         cfg.max_body_bytes = args.max_body_bytes;
@@ -120,6 +120,7 @@ pub fn http_options(args: &ServeArgs) -> Result<HttpOptions, String> {
     Ok(HttpOptions {
         bind: args.bind,
         signature,
+        public_base,
         allowed_hosts: args.allowed_hosts.clone(),
         allowed_origins: args.allowed_origins.clone(),
         request_timeout: Duration::from_secs(args.request_timeout),

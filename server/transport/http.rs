@@ -29,7 +29,7 @@ use tower::ServiceBuilder;
 use tower::limit::ConcurrencyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
-use crate::auth::{SignatureConfig, require_signature};
+use crate::auth::{PublicBase, SignatureConfig, require_signature};
 use crate::filter::{Selection, ToolSet};
 use crate::mcp::{AppState, Mode, Scope, TwilioMcp};
 use crate::transport::body::read_body;
@@ -40,6 +40,8 @@ pub struct HttpOptions {
     pub bind: SocketAddr,
     /// `None`: no signature check (loopback testing, or explicitly allowed).
     pub signature: Option<SignatureConfig>,
+    /// Where clients reach the server; its host is allowed in `Host`.
+    pub public_base: Option<PublicBase>,
     /// Extra Host header values accepted (`*` accepts any).
     pub allowed_hosts: Vec<String>,
     /// Extra browser origins accepted besides loopback ones.
@@ -74,11 +76,7 @@ pub fn router(state: Arc<AppState>, options: &HttpOptions) -> Router {
     } else {
         let mut hosts: Vec<String> = vec!["localhost".into(), "127.0.0.1".into(), "::1".into()];
         hosts.extend(options.allowed_hosts.iter().cloned());
-        if let Some(base) = options
-            .signature
-            .as_ref()
-            .and_then(|s| s.public_base.as_ref())
-        {
+        if let Some(base) = &options.public_base {
             hosts.push(base.authority().to_string());
             if let Some((host, _port)) = base.authority().rsplit_once(':') {
                 hosts.push(host.to_string());
