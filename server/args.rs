@@ -324,3 +324,62 @@ mod tests {
         assert!(e.0.contains("`fields`"), "{e}");
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    //! Arbitrary arguments against arbitrary tools: checking and request
+    //! building return errors, never panic.
+    use proptest::prelude::*;
+    use serde_json::{Map, Value};
+
+    use super::check;
+    use crate::catalog;
+    use crate::request;
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+            ".{0,40}".prop_map(Value::String),
+            "(AC|SM|MG)[0-9a-f]{32}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::btree_map(".{0,8}", inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn never_panics(
+            tool_index in 0..catalog::TOOL_COUNT,
+            values in prop::collection::vec(json_value(), 0..8),
+            extra_keys in prop::collection::vec(".{0,12}", 0..3),
+        ) {
+            let id = tool_index as catalog::ToolId;
+            let tool = catalog::get(id).expect("every id below TOOL_COUNT exists");
+            let mut args = Map::new();
+            // Mostly the tool's own argument names, so checks get past "unknown".
+            for (value, param) in values.into_iter().zip(tool.params.iter().cycle()) {
+                args.insert(param.name.to_string(), value);
+            }
+            for key in extra_keys {
+                args.insert(key, Value::Null);
+            }
+            let checked = check(id, tool, &args);
+            // Whatever the checks say, building the request must not panic either.
+            let _ = request::prepare(tool, &args, Some("AC00000000000000000000000000000000"), None);
+            if checked.is_ok() {
+                let _ = request::prepare(tool, &args, None, Some("http://127.0.0.1:9"));
+            }
+        }
+    }
+}

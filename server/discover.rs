@@ -147,11 +147,28 @@ pub async fn call(
                 Err(e) => return Ok(tool_error(e.message.to_string())),
             };
             let a = tool.annotations;
+            let schema = catalog::input_schema(id);
+            // Full descriptions where the tool definition carries a condensed one.
+            let notes: Map<String, Value> = tool
+                .params
+                .iter()
+                .filter(|p| {
+                    !p.description.is_empty()
+                        && schema
+                            .get("properties")
+                            .and_then(|props| props.get(p.name))
+                            .and_then(|prop| prop.get("description"))
+                            .and_then(Value::as_str)
+                            != Some(p.description)
+                })
+                .map(|p| (p.name.to_string(), Value::String(p.description.to_string())))
+                .collect();
             let value = json!({
                 "name": tool.name,
                 "title": tool.title,
                 "description": tool.description,
-                "inputSchema": Value::Object((*catalog::input_schema(id)).clone()),
+                "inputSchema": Value::Object((*schema).clone()),
+                "notes": notes,
                 "annotations": {"readOnlyHint": a.read_only, "destructiveHint": a.destructive,
                                 "idempotentHint": a.idempotent, "openWorldHint": a.open_world},
                 "http": format!("{} {}{}", tool.method.as_str(), tool.server, tool.path),

@@ -50,6 +50,8 @@ impl Mode {
 pub struct Scope {
     pub tools: Arc<ToolSet>,
     pub mode: Mode,
+    /// The HTTP request's id in the logs (none over stdio).
+    pub request_id: Option<u64>,
 }
 
 /// Credentials, or the environment variables that are missing.
@@ -145,6 +147,7 @@ impl TwilioMcp {
         match sent {
             Err(e) => {
                 tracing::warn!(
+                    request_id = scope.request_id,
                     tool = tool.name,
                     method = tool.method.as_str(),
                     latency_ms = started.elapsed().as_millis() as u64,
@@ -155,6 +158,7 @@ impl TwilioMcp {
             }
             Ok(upstream) => {
                 tracing::info!(
+                    request_id = scope.request_id,
                     tool = tool.name,
                     method = tool.method.as_str(),
                     status = upstream.status,

@@ -213,7 +213,7 @@ async fn scope_layer(State(ctx): State<Arc<ScopeContext>>, req: Request, next: N
         .unwrap_or("-")
         .to_string();
 
-    let scope = match resolve_scope(&ctx, parts.uri.query().unwrap_or("")) {
+    let scope = match resolve_scope(&ctx, parts.uri.query().unwrap_or(""), request_id) {
         Ok(scope) => scope,
         Err(message) => {
             tracing::info!(
@@ -246,7 +246,7 @@ async fn scope_layer(State(ctx): State<Arc<ScopeContext>>, req: Request, next: N
 }
 
 /// `?services=…&mode=…` → the request's scope; an unknown name is an error.
-fn resolve_scope(ctx: &ScopeContext, query: &str) -> Result<Scope, String> {
+fn resolve_scope(ctx: &ScopeContext, query: &str, request_id: u64) -> Result<Scope, String> {
     let mut services: Vec<String> = Vec::new();
     let mut mode = None;
     for (key, value) in form_urlencoded::parse(query.as_bytes()) {
@@ -266,11 +266,16 @@ fn resolve_scope(ctx: &ScopeContext, query: &str) -> Result<Scope, String> {
         return Ok(Scope {
             tools: default.tools.clone(),
             mode,
+            request_id: Some(request_id),
         });
     }
     let key = services;
     if let Some(tools) = ctx.cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
-        return Ok(Scope { tools, mode });
+        return Ok(Scope {
+            tools,
+            mode,
+            request_id: Some(request_id),
+        });
     }
     let selection = Selection::parse(&key).map_err(|e| e.to_string())?;
     let tools = ToolSet::new(selection, &ctx.state.policy);
@@ -280,5 +285,9 @@ fn resolve_scope(ctx: &ScopeContext, query: &str) -> Result<Scope, String> {
         }
         cache.insert(key, tools.clone());
     }
-    Ok(Scope { tools, mode })
+    Ok(Scope {
+        tools,
+        mode,
+        request_id: Some(request_id),
+    })
 }
