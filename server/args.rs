@@ -2,7 +2,7 @@
 //!
 //! Two passes. The first, over the catalog's parameter list, gives the
 //! messages a model can act on: an unknown argument, a missing required one,
-//! a wrong JSON type, a value outside an enum, an "exactly one of" rule
+//! a wrong JSON type, a value outside an enum, an "at least one of" rule
 //! broken. The second validates against the tool's full input schema
 //! (patterns, bounds, nested objects), with a validator compiled once per
 //! tool.
@@ -82,21 +82,15 @@ pub fn check(id: ToolId, tool: &Tool, args: &Map<String, Value>) -> Result<(), A
             tool.name
         )));
     }
-    for group in tool.exactly_one_of {
-        let given: Vec<&str> = group
-            .iter()
-            .copied()
-            .filter(|n| !is_absent(args.get(*n)))
-            .collect();
-        if given.len() != 1 {
+    // Twilio's `x-twilio.conditional` groups mean "at least one of": a
+    // message may have both Body and MediaUrl, or From with a
+    // MessagingServiceSid; Twilio decides precedence between them.
+    for group in tool.at_least_one_of {
+        if group.iter().all(|n| is_absent(args.get(*n))) {
             return Err(ArgError(format!(
-                "give exactly one of {} (got {})",
+                "give at least one of {} for {}",
                 group.join(", "),
-                if given.is_empty() {
-                    "none".to_string()
-                } else {
-                    given.join(" and ")
-                }
+                tool.name
             )));
         }
     }
@@ -298,18 +292,19 @@ mod tests {
     }
 
     #[test]
-    fn exactly_one_of_is_enforced() {
+    fn at_least_one_of_is_enforced() {
         let e = call("ApiV2010_CreateMessage", json!({"To": "+1", "Body": "x"})).expect_err("none");
         assert!(
-            e.0.contains("From") && e.0.contains("MessagingServiceSid"),
+            e.0.contains("at least one of From, MessagingServiceSid"),
             "{e}"
         );
-        let e = call(
+        // Both of a group is fine: an MMS with a caption, a sender from a pool.
+        call(
             "ApiV2010_CreateMessage",
-            json!({"To": "+1", "From": "+2", "MessagingServiceSid": "MG00000000000000000000000000000000", "Body": "x"}),
+            json!({"To": "+1", "From": "+2", "MessagingServiceSid": "MG00000000000000000000000000000000",
+                   "Body": "x", "MediaUrl": ["https://example.com/a.png"]}),
         )
-        .expect_err("two");
-        assert!(e.0.contains("got From and MessagingServiceSid"), "{e}");
+        .expect("both are allowed");
     }
 
     #[test]

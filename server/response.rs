@@ -66,7 +66,7 @@ fn twilio_error(status: u16, parsed: Option<&Value>, raw: &[u8]) -> Shaped {
     let mut text = format!("Twilio returned HTTP {status}");
     let mut structured = json!({"status": status});
     match parsed {
-        Some(Value::Object(obj)) => {
+        Some(Value::Object(obj)) if obj.contains_key("code") || obj.contains_key("message") => {
             if let Some(code) = obj.get("code").filter(|c| !c.is_null()) {
                 text.push_str(&format!(", error {code}"));
                 structured["code"] = code.clone();

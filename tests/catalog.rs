@@ -520,15 +520,15 @@ fn update_incoming_phone_number_has_path_and_body_account_sid() {
 }
 
 #[test]
-fn create_call_needs_exactly_one_of_url_twiml_application_sid() {
+fn create_call_needs_at_least_one_of_url_twiml_application_sid() {
     let t = tool("ApiV2010_CreateCall");
-    assert_eq!(t.exactly_one_of, [&["Url", "Twiml", "ApplicationSid"][..]]);
+    assert_eq!(t.at_least_one_of, [&["Url", "Twiml", "ApplicationSid"][..]]);
     for name in ["Url", "Twiml", "ApplicationSid", "To", "From"] {
         assert!(t.param(name).is_some(), "CreateCall has no {name}");
     }
     assert!(
         t.description
-            .contains("Give exactly one of: Url, Twiml, ApplicationSid.")
+            .contains("Give at least one of: Url, Twiml, ApplicationSid.")
     );
 }
 

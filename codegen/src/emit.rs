@@ -143,7 +143,7 @@ fn tool_tokens(t: &ToolDef) -> Result<TokenStream, String> {
     let (read_only, destructive, idempotent, open_world) =
         (a.read_only, a.destructive, a.idempotent, a.open_world);
     let params = t.params.iter().map(param_tokens);
-    let groups = t.exactly_one_of.iter().map(|g| quote! { &[#(#g),*] });
+    let groups = t.at_least_one_of.iter().map(|g| quote! { &[#(#g),*] });
     let default_output = &t.default_output;
     let schema = raw_string(&t.input_schema)?;
     Ok(quote! {
@@ -166,7 +166,7 @@ fn tool_tokens(t: &ToolDef) -> Result<TokenStream, String> {
                 idempotent: #idempotent,
                 open_world: #open_world,
             },
-            exactly_one_of: &[#(#groups),*],
+            at_least_one_of: &[#(#groups),*],
             default_output: &[#(#default_output),*],
             input_schema: #schema,
         }

@@ -46,9 +46,9 @@ pub struct ToolDef {
     pub body: BodyEncoding,
     pub auth: AuthScheme,
     pub annotations: Annotations,
-    /// Groups of argument names of which exactly one must be given
+    /// Groups of argument names of which at least one must be given
     /// (from `x-twilio.conditional`).
-    pub exactly_one_of: Vec<Vec<String>>,
+    pub at_least_one_of: Vec<Vec<String>>,
     /// Fields Twilio shows by default (`x-twilio.defaultOutputProperties`).
     pub default_output: Vec<String>,
     /// Input JSON Schema, serialised compactly.

@@ -77,7 +77,7 @@ pub fn build_tool(
         params, schemas, ..
     } = args;
 
-    let exactly_one_of = conditionals(at.op, &params, &mut note);
+    let at_least_one_of = conditionals(at.op, &params, &mut note);
     let default_output: Vec<String> = x_twilio(&at.item.extensions)
         .and_then(|x| x.get("defaultOutputProperties"))
         .and_then(Value::as_array)
@@ -92,7 +92,7 @@ pub fn build_tool(
     let returns_resource = at.method != Method::Delete;
     let input_schema = input_schema(&params, schemas, returns_resource, &default_output)?;
     let title = title(at.op, &operation_id);
-    let description = description(ctx, at.op, &title, &exactly_one_of);
+    let description = description(ctx, at.op, &title, &at_least_one_of);
 
     Ok(ToolDef {
         name,
@@ -113,7 +113,7 @@ pub fn build_tool(
         params,
         body,
         auth: auth_scheme(ctx.openapi, at.op),
-        exactly_one_of,
+        at_least_one_of,
         default_output,
         input_schema,
     })
@@ -625,7 +625,7 @@ fn description(
     ctx: &SpecContext<'_>,
     op: &Operation,
     title: &str,
-    exactly_one_of: &[Vec<String>],
+    at_least_one_of: &[Vec<String>],
 ) -> String {
     let body = op
         .description
@@ -636,8 +636,8 @@ fn description(
         .filter(|d| !d.is_empty())
         .unwrap_or_else(|| title.to_string());
     let mut out = text::sentence(&body);
-    for group in exactly_one_of {
-        out.push_str(&format!(" Give exactly one of: {}.", group.join(", ")));
+    for group in at_least_one_of {
+        out.push_str(&format!(" Give at least one of: {}.", group.join(", ")));
     }
     out.push_str(&format!(" [Twilio {}]", naming::spec_short(ctx.stem)));
     out

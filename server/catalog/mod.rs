@@ -23,7 +23,7 @@ pub struct Tool {
     /// Tool name: `<SpecPrefix>_<operationId>`, e.g. `ApiV2010_CreateMessage`.
     pub name: &'static str,
     pub title: &'static str,
-    /// Cleaned description, with "exactly one of" rules and the product.
+    /// Cleaned description, with "at least one of" rules and the product.
     pub description: &'static str,
     /// Spec file stem, e.g. `twilio_api_v2010`.
     pub spec: &'static str,
@@ -39,8 +39,9 @@ pub struct Tool {
     pub body: BodyEncoding,
     pub auth: AuthScheme,
     pub annotations: Annotations,
-    /// Groups of argument names of which exactly one must be given.
-    pub exactly_one_of: &'static [&'static [&'static str]],
+    /// Groups of argument names of which at least one must be given
+    /// (from `x-twilio.conditional`).
+    pub at_least_one_of: &'static [&'static [&'static str]],
     /// Response fields returned by default (`x-twilio.defaultOutputProperties`).
     pub default_output: &'static [&'static str],
     /// Input JSON Schema, compact JSON text.

@@ -104,22 +104,27 @@ pub fn run(args: &AuditArgs) -> Result<bool, String> {
     let errors = lints.iter().filter(|l| l.level == "error").count();
 
     if args.markdown {
-        print!("{}", markdown_table(&costs));
+        out!("{}", markdown_table(&costs));
         return Ok(errors == 0);
     }
     if args.json {
         let report = serde_json::json!({"services": costs, "findings": lints, "errors": errors});
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
         );
     } else {
-        println!(
+        outln!(
             "{:<16} {:>6} {:>12} {:>12} {:>15} {:>15}",
-            "service", "tools", "list bytes", "~tokens", "discover bytes", "~tokens"
+            "service",
+            "tools",
+            "list bytes",
+            "~tokens",
+            "discover bytes",
+            "~tokens"
         );
         for c in &costs {
-            println!(
+            outln!(
                 "{:<16} {:>6} {:>12} {:>12} {:>15} {:>15}",
                 c.service,
                 c.tools,
@@ -129,11 +134,11 @@ pub fn run(args: &AuditArgs) -> Result<bool, String> {
                 c.discover_tokens_est
             );
         }
-        println!("(tokens estimated as bytes/4; the benchmark counts real tokens)");
+        outln!("(tokens estimated as bytes/4; the benchmark counts real tokens)");
         for l in &lints {
-            println!("{:<7} {}: {}", l.level, l.tool, l.message);
+            outln!("{:<7} {}: {}", l.level, l.tool, l.message);
         }
-        println!("{} findings, {errors} errors", lints.len());
+        outln!("{} findings, {errors} errors", lints.len());
     }
     Ok(errors == 0)
 }

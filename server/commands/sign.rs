@@ -28,9 +28,9 @@ pub fn run(args: &SignArgs) -> Result<(), String> {
             }
         });
         let text = serde_json::to_string_pretty(&config).map_err(|e| e.to_string())?;
-        println!("{text}");
+        outln!("{text}");
     } else {
-        println!("{sig}");
+        outln!("{sig}");
     }
     Ok(())
 }

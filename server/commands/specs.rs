@@ -10,9 +10,9 @@ pub fn diff(old: &Path, new: &Path, json: bool) -> Result<(), String> {
     let changes = diff::diff(&old_catalog, &new_catalog);
     if json {
         let text = serde_json::to_string_pretty(&changes).map_err(|e| e.to_string())?;
-        println!("{text}");
+        outln!("{text}");
     } else {
-        print!("{}", changes.to_text());
+        out!("{}", changes.to_text());
     }
     Ok(())
 }

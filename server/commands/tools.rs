@@ -28,14 +28,14 @@ pub fn run(args: &ToolsArgs) -> Result<(), String> {
                 })
             })
             .collect();
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())?
         );
         return Ok(());
     }
     for t in &tools {
-        println!(
+        outln!(
             "{:<64} {:<6} {:<3} {}{}",
             t.name,
             t.method.as_str(),
@@ -74,13 +74,13 @@ fn list_tags(json_out: bool) -> Result<(), String> {
                             "spec": t.tools.first().map(|x| x.spec)})
             })
             .collect();
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())?
         );
     } else {
         for t in catalog::TAGS {
-            println!(
+            outln!(
                 "{:<48} {:>3}  {}",
                 t.name,
                 t.tools.len(),

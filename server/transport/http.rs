@@ -198,7 +198,29 @@ async fn scope_layer(State(ctx): State<Arc<ScopeContext>>, req: Request, next: N
             return e.into_response();
         }
     };
-    let envelope: Option<Value> = serde_json::from_slice(&bytes).ok();
+    // JSON-RPC errors for what is not a request at all, before rmcp (which
+    // answers such bodies with a plain-text 415).
+    let envelope: Value = match serde_json::from_slice(&bytes) {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::info!(
+                request_id,
+                status = 400,
+                "mcp request rejected: body is not JSON"
+            );
+            return json_rpc_error(Value::Null, -32700, &format!("parse error: {e}"));
+        }
+    };
+    if !envelope.is_object() || envelope.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
+        let message = if envelope.is_array() {
+            "invalid request: JSON-RPC batches are not supported"
+        } else {
+            "invalid request: expected a JSON-RPC 2.0 object"
+        };
+        tracing::info!(request_id, status = 400, "mcp request rejected: {message}");
+        return json_rpc_error(Value::Null, -32600, message);
+    }
+    let envelope = Some(envelope);
     let rpc_id = envelope.as_ref().and_then(|v| v.get("id")).cloned();
     let rpc_method = envelope
         .as_ref()
@@ -222,12 +244,7 @@ async fn scope_layer(State(ctx): State<Arc<ScopeContext>>, req: Request, next: N
                 status = 400,
                 "mcp request rejected: {message}"
             );
-            let body = json!({
-                "jsonrpc": "2.0",
-                "id": rpc_id.unwrap_or(Value::Null),
-                "error": {"code": -32602, "message": message},
-            });
-            return (StatusCode::BAD_REQUEST, axum::Json(body)).into_response();
+            return json_rpc_error(rpc_id.unwrap_or(Value::Null), -32602, &message);
         }
     };
     parts.extensions.insert(scope);
@@ -243,6 +260,12 @@ async fn scope_layer(State(ctx): State<Arc<ScopeContext>>, req: Request, next: N
         "mcp request"
     );
     response
+}
+
+/// HTTP 400 carrying a JSON-RPC error object.
+fn json_rpc_error(id: Value, code: i64, message: &str) -> Response {
+    let body = json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}});
+    (StatusCode::BAD_REQUEST, axum::Json(body)).into_response()
 }
 
 /// `?services=…&mode=…` → the request's scope; an unknown name is an error.

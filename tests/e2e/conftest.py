@@ -1,0 +1,129 @@
+"""Fixtures for the end-to-end tests: Prism mocks of Twilio behind a recording
+proxy, and `twilio-mcp serve` processes pointed at that proxy.
+
+    MCP client (Python SDK) -> twilio-mcp -> recording proxy -> Prism (api_v2010, content_v1)
+
+One set of peers serves the whole session; each test starts with an empty
+request log (`upstream`). Servers are started once per configuration
+(`server`, `read_only_server`, `no_credentials_server`, or `launch_server`
+for your own flags and environment) and stopped at the end of the session.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+
+import pytest
+from mcp import Client
+from mcp.client.stdio import stdio_client
+
+import harness
+from harness import CREDENTIAL_ENV, Prism, RecordingProxy, ServerProcess, stdio_params
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def e2e_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Spec copies, logs and the servers' working directory (no `.env` there)."""
+    return tmp_path_factory.mktemp("e2e")
+
+
+@pytest.fixture(scope="session")
+def mocks(e2e_dir: Path) -> Iterator[dict[str, Prism]]:
+    """Prism on the patched api_v2010 spec and on content_v1 (a JSON-body API)."""
+    started = {
+        "api_v2010": Prism(harness.patched_api_spec(e2e_dir), e2e_dir / "prism-api_v2010.log"),
+        "content_v1": Prism(harness.SPECS / "twilio_content_v1.json", e2e_dir / "prism-content_v1.log"),
+    }
+    try:
+        for prism in started.values():
+            prism.wait_ready()
+        yield started
+    finally:
+        for prism in started.values():
+            prism.stop()
+
+
+@pytest.fixture(scope="session")
+def recording_proxy(mocks: dict[str, Prism]) -> Iterator[RecordingProxy]:
+    proxy = RecordingProxy(
+        routes={"/2010-04-01/": mocks["api_v2010"].port, "/v1/Content": mocks["content_v1"].port}
+    )
+    yield proxy
+    proxy.close()
+
+
+@pytest.fixture
+def upstream(recording_proxy: RecordingProxy) -> RecordingProxy:
+    """The proxy, with an empty log and no injections for this test."""
+    recording_proxy.clear()
+    yield recording_proxy
+    recording_proxy.clear()
+
+
+@pytest.fixture(scope="session")
+def launch_server(e2e_dir: Path, recording_proxy: RecordingProxy) -> Iterator[Callable[..., ServerProcess]]:
+    """`launch_server(name, env=None, args=(), credentials=True)` starts an HTTP
+    server talking to the proxy; it is stopped at the end of the session."""
+    running: list[ServerProcess] = []
+
+    def launch(name: str, env: dict[str, str] | None = None, args=(), credentials: bool = True) -> ServerProcess:
+        full = {"TWILIO_API_BASE_URL": recording_proxy.url}
+        if credentials:
+            full |= CREDENTIAL_ENV
+        full |= env or {}
+        server = ServerProcess(name, e2e_dir, full, list(args))
+        running.append(server)
+        return server
+
+    yield launch
+    for server in running:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def server(launch_server) -> ServerProcess:
+    return launch_server("default")
+
+
+@pytest.fixture(scope="session")
+def read_only_server(launch_server) -> ServerProcess:
+    return launch_server("read-only", args=["--read-only"])
+
+
+@pytest.fixture(scope="session")
+def no_credentials_server(launch_server) -> ServerProcess:
+    return launch_server("no-credentials", credentials=False)
+
+
+TRANSPORTS = ["http-legacy", "http-auto", "stdio-legacy", "stdio-auto"]
+
+
+@pytest.fixture(params=TRANSPORTS)
+def connect(request, server: ServerProcess, e2e_dir: Path, recording_proxy: RecordingProxy):
+    """`async with connect() as client:` a real SDK client over one transport
+    and protocol era (initialize handshake or `server/discover`), against the
+    default server (HTTP) or a fresh `serve --stdio` process."""
+    transport, mode = request.param.split("-")
+
+    @contextlib.asynccontextmanager
+    async def open_client() -> AsyncIterator[Client]:
+        if transport == "http":
+            async with Client(server.url, mode=mode) as client:
+                yield client
+        else:
+            # The SDK inherits only a safe list of variables; stderr goes to a
+            # file so the secrets test can read it.
+            with (e2e_dir / "server-stdio.log").open("a") as errlog:
+                params = stdio_params(e2e_dir, recording_proxy.url)
+                async with Client(stdio_client(params, errlog=errlog), mode=mode) as client:
+                    yield client
+
+    open_client.mode = mode
+    return open_client

@@ -1,0 +1,444 @@
+"""Processes, peers and shared checks for the end-to-end tests (no fixtures here).
+
+- `patched_api_spec`: a copy of the pinned api_v2010 spec that Prism accepts
+  Twilio's repeated-key arrays for (`MediaUrl=a&MediaUrl=b`).
+- `Prism`: `prism mock --errors` on one spec file.
+- `RecordingProxy`: a stdlib HTTP proxy in front of the Prism mocks; it
+  records every request exactly as the server sent it and can answer some
+  requests itself (a Twilio error, say) instead of forwarding them.
+- `ServerProcess`: `twilio-mcp serve` over HTTP, its stderr kept in a file.
+
+Paths come from the environment when set (tests/run.sh sets them):
+TWILIO_MCP_BIN (the binary), E2E_NODE_DIR (npm packages: Prism, Node 22).
+"""
+
+from __future__ import annotations
+
+import atexit
+import base64
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Callable
+
+from mcp import StdioServerParameters
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(os.environ.get("TWILIO_MCP_BIN") or REPO / "target" / "debug" / "twilio-mcp")
+NODE_DIR = Path(os.environ.get("E2E_NODE_DIR") or REPO / "target" / "e2e" / "node")
+PRISM_BIN = NODE_DIR / "node_modules" / ".bin" / "prism"
+SPECS = REPO / "specs" / "twilio-oai"
+
+# Credentials the servers under test get. Fake, but shaped like Twilio's.
+ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
+API_KEY = "SK" + "fedcba9876543210" * 2
+API_SECRET = "e2e-secret-Zq8vR3nT6wLp"
+CREDENTIAL_ENV = {"ACCOUNT_SID": ACCOUNT_SID, "API_KEY": API_KEY, "API_SECRET": API_SECRET}
+BASIC_AUTH = "Basic " + base64.b64encode(f"{API_KEY}:{API_SECRET}".encode()).decode()
+
+# Variables the server reads; never inherited from the developer's shell.
+_SERVER_VARS = ("ACCOUNT_SID", "API_KEY", "API_SECRET", "RUST_LOG", "NO_COLOR")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(check: Callable[[], bool], timeout: float, what: str, log: Path | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.05)
+    tail = ""
+    if log is not None and log.exists():
+        tail = "\n--- log tail ---\n" + log.read_text(errors="replace")[-3000:]
+    raise RuntimeError(f"timed out after {timeout:.0f} s waiting for {what}{tail}")
+
+
+def port_open(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+def clean_env(extra: dict[str, str]) -> dict[str, str]:
+    """The parent environment minus anything Twilio- or server-related, plus `extra`."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TWILIO_", "RUST_")) and k not in _SERVER_VARS
+    }
+    env["NO_COLOR"] = "1"
+    env.update(extra)
+    return env
+
+
+_children: list[subprocess.Popen] = []
+
+
+def spawn(args: list[str], **kwargs) -> subprocess.Popen:
+    """Popen in a new process group, stopped at exit at the latest (fixtures
+    stop it earlier; this covers an interrupted run)."""
+    proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, start_new_session=True, **kwargs)
+    _children.append(proc)
+    return proc
+
+
+@atexit.register
+def _stop_children() -> None:
+    for proc in _children:
+        stop(proc)
+
+
+def stop(proc: subprocess.Popen, timeout: float = 5.0) -> None:
+    """SIGTERM, then SIGKILL; the process group, so wrapper scripts' children go too."""
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout)
+
+
+# --- specs -------------------------------------------------------------------
+
+
+def patched_api_spec(out: Path) -> Path:
+    """A copy of api_v2010 for Prism, with two fixes of the mock's reading of
+    it (the server's wire format does not change):
+
+    - `encoding: {field: {style: form, explode: true}}` on the array fields
+      of form bodies, so Prism reads Twilio's repeated keys as an array;
+    - no `format: uri` on the `uri`/`*_uri` properties of list responses:
+      Twilio's examples (and answers) hold relative paths there, so Prism's
+      `--errors` would answer 500 to every list call.
+    """
+    spec = json.loads((SPECS / "twilio_api_v2010.json").read_text())
+    for item in spec["paths"].values():
+        for op in item.values():
+            if not isinstance(op, dict):
+                continue
+            _relax_uri_formats(op.get("responses", {}))
+            media = op.get("requestBody", {}).get("content", {}).get("application/x-www-form-urlencoded")
+            if not media:
+                continue
+            props = media.get("schema", {}).get("properties", {})
+            arrays = {name: {"style": "form", "explode": True} for name, s in props.items() if s.get("type") == "array"}
+            if arrays:
+                media.setdefault("encoding", {}).update(arrays)
+    path = out / "twilio_api_v2010.json"
+    path.write_text(json.dumps(spec))
+    return path
+
+
+def _relax_uri_formats(node) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _relax_uri_formats(item)
+    elif isinstance(node, dict):
+        props = node.get("properties")
+        if isinstance(props, dict):
+            for name, schema in props.items():
+                if (name == "uri" or name.endswith("_uri")) and isinstance(schema, dict) and schema.get("format") == "uri":
+                    del schema["format"]
+        for value in node.values():
+            _relax_uri_formats(value)
+
+
+# --- Prism -------------------------------------------------------------------
+
+
+class Prism:
+    """`prism mock --errors SPEC` on a free loopback port."""
+
+    def __init__(self, spec: Path, log: Path):
+        if not PRISM_BIN.exists():
+            raise RuntimeError(f"Prism is not installed at {PRISM_BIN}: run `bash tests/run.sh` (it installs it)")
+        self.port = free_port()
+        self.log = log
+        self._log_file = log.open("wb")
+        self.proc = spawn(
+            [str(PRISM_BIN), "mock", "-h", "127.0.0.1", "-p", str(self.port), "--errors", str(spec)],
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+        )
+
+    def wait_ready(self, timeout: float = 90) -> None:
+        def ready() -> bool:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"Prism exited ({self.proc.returncode}):\n{self.log.read_text(errors='replace')[-3000:]}")
+            return port_open(self.port)
+
+        wait_until(ready, timeout, f"Prism on port {self.port}", self.log)
+
+    def stop(self) -> None:
+        stop(self.proc)
+        self._log_file.close()
+
+
+# --- recording proxy ---------------------------------------------------------
+
+
+@dataclass
+class Recorded:
+    """One request as the proxy received it."""
+
+    method: str
+    path: str
+    query: str  # raw, as sent
+    headers: dict[str, str]  # lower-case names
+    body: bytes
+
+    def query_pairs(self) -> list[tuple[str, str]]:
+        return urllib.parse.parse_qsl(self.query, keep_blank_values=True, strict_parsing=bool(self.query))
+
+    def form(self) -> list[tuple[str, str]]:
+        return urllib.parse.parse_qsl(self.body.decode(), keep_blank_values=True, strict_parsing=bool(self.body))
+
+    def json(self):
+        return json.loads(self.body)
+
+
+@dataclass
+class Injection:
+    """Answer matching requests with this status and JSON body."""
+
+    match: Callable[[Recorded], bool]
+    status: int
+    body: dict
+    hits: int = 0
+
+
+def _matches(injection: Injection, rec: Recorded) -> bool:
+    try:
+        return bool(injection.match(rec))
+    except ValueError:  # e.g. a JSON body read as a form
+        return False
+
+
+@dataclass
+class RecordingProxy:
+    """Forwards to the mock whose path prefix matches; records everything."""
+
+    routes: dict[str, int]  # path prefix -> Prism port
+    requests: list[Recorded] = field(default_factory=list)
+    injections: list[Injection] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:  # quiet
+                pass
+
+            def _handle(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                path, _, query = self.path.partition("?")
+                rec = Recorded(
+                    method=self.command,
+                    path=path,
+                    query=query,
+                    headers={k.lower(): v for k, v in self.headers.items()},
+                    body=body,
+                )
+                status, headers, payload = proxy._answer(rec)
+                self.send_response(status)
+                for k, v in headers:
+                    self.send_header(k, v)
+                if status not in (204, 304):
+                    self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                if status not in (204, 304):
+                    self.wfile.write(payload)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._thread = threading.Thread(target=self.server.serve_forever, name="recording-proxy", daemon=True)
+        self._thread.start()
+
+    def _answer(self, rec: Recorded) -> tuple[int, list[tuple[str, str]], bytes]:
+        with self._lock:
+            self.requests.append(rec)
+            injection = next((i for i in self.injections if _matches(i, rec)), None)
+            if injection:
+                injection.hits += 1
+        if injection:
+            return injection.status, [("Content-Type", "application/json")], json.dumps(injection.body).encode()
+        port = next((p for prefix, p in self.routes.items() if rec.path.startswith(prefix)), None)
+        if port is None:
+            msg = {"code": 20404, "message": f"e2e proxy: no mock serves {rec.path}", "status": 404}
+            return 404, [("Content-Type", "application/json")], json.dumps(msg).encode()
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        try:
+            target = rec.path + (f"?{rec.query}" if rec.query else "")
+            skip = {"host", "connection", "content-length", "transfer-encoding"}
+            headers = {k: v for k, v in rec.headers.items() if k not in skip}
+            conn.request(rec.method, target, body=rec.body or None, headers=headers)
+            resp = conn.getresponse()
+            payload = resp.read()
+            hop = {"connection", "keep-alive", "transfer-encoding", "content-length", "date", "server"}
+            return resp.status, [(k, v) for k, v in resp.getheaders() if k.lower() not in hop], payload
+        finally:
+            conn.close()
+
+    def clear(self) -> None:
+        with self._lock:
+            self.requests.clear()
+            self.injections.clear()
+
+    def recorded(self) -> list[Recorded]:
+        with self._lock:
+            return list(self.requests)
+
+    def only(self) -> Recorded:
+        """The one request recorded since the last clear (fails otherwise)."""
+        reqs = self.recorded()
+        assert len(reqs) == 1, f"expected exactly one upstream request, got {len(reqs)}: {reqs}"
+        return reqs[0]
+
+    def inject(self, match: Callable[[Recorded], bool], status: int, body: dict) -> Injection:
+        injection = Injection(match, status, body)
+        with self._lock:
+            self.injections.append(injection)
+        return injection
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+# --- the server under test ---------------------------------------------------
+
+
+class ServerProcess:
+    """`twilio-mcp serve --bind 127.0.0.1:<free port> ARGS` with `env` (and nothing inherited
+    that the server reads), started in `workdir` so no `.env` is picked up."""
+
+    def __init__(self, name: str, workdir: Path, env: dict[str, str], args: list[str] = ()):
+        if not BIN.exists():
+            raise RuntimeError(f"no server binary at {BIN}: run `cargo build` (or set TWILIO_MCP_BIN)")
+        self.name = name
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.url = f"{self.base}/mcp"
+        self.log = workdir / f"server-{name}.log"
+        self._log_file = self.log.open("wb")
+        self.proc = spawn(
+            [str(BIN), "serve", "--bind", f"127.0.0.1:{self.port}", *args],
+            env=clean_env(env),
+            cwd=workdir,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+        )
+        wait_until(self._healthy, 30, f"{name} server /healthz", self.log)
+
+    def _healthy(self) -> bool:
+        if self.proc.poll() is not None:
+            raise RuntimeError(
+                f"{self.name} server exited ({self.proc.returncode}):\n{self.log.read_text(errors='replace')}"
+            )
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1)
+            conn.request("GET", "/healthz")
+            return conn.getresponse().status == 200
+        except OSError:
+            return False
+
+    def healthy(self) -> bool:
+        try:
+            return self._healthy()
+        except RuntimeError:
+            return False
+
+    def log_text(self) -> str:
+        self._log_file.flush()
+        return self.log.read_text(errors="replace")
+
+    def stop(self) -> None:
+        stop(self.proc)
+        self._log_file.close()
+
+
+def stdio_params(workdir: Path, api_base_url: str, env: dict[str, str] | None = None, args=()) -> StdioServerParameters:
+    """`twilio-mcp serve --stdio ARGS` for the SDK's stdio client. The SDK
+    passes on only a safe list of the parent's variables, plus these."""
+    full = {"TWILIO_API_BASE_URL": api_base_url, "NO_COLOR": "1"} | CREDENTIAL_ENV | (env or {})
+    return StdioServerParameters(command=str(BIN), args=["serve", "--stdio", *args], env=full, cwd=str(workdir))
+
+
+# --- shared test data and checks ---------------------------------------------
+
+MESSAGE_SID = "SM" + "0123456789abcdef" * 2
+# Tools in the default service selection (Messaging).
+MESSAGING_TOOL_COUNT = 10
+# Twilio's answer to an invalid `To` number.
+TWILIO_21211 = {
+    "code": 21211,
+    "message": "Invalid 'To' Phone Number",
+    "more_info": "https://www.twilio.com/docs/errors/21211",
+    "status": 400,
+}
+# Headers a Streamable HTTP client sends with a JSON-RPC POST.
+RAW_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+# What the Claude API accepts as an input-schema property key.
+PROPERTY_KEY = re.compile(r"^[a-zA-Z0-9_.-]{1,64}$")
+
+
+def text(result) -> str:
+    """The text content of a tool result."""
+    return "\n".join(c.text for c in result.content if getattr(c, "text", None))
+
+
+# MCP's defaults for tool annotation hints a server leaves out.
+HINT_DEFAULTS = {"read_only_hint": False, "destructive_hint": True, "idempotent_hint": False, "open_world_hint": True}
+
+
+def hint(tool, name: str) -> bool:
+    """The effective value of an annotation hint (the spec's default when absent;
+    destructive and idempotent hints mean something only for write tools)."""
+    value = getattr(tool.annotations, name, None) if tool.annotations else None
+    return HINT_DEFAULTS[name] if value is None else value
+
+
+def check_tools(tools) -> None:
+    """Every tool is well-formed: unique name, title, annotations, valid property keys."""
+    names = [t.name for t in tools]
+    assert len(names) == len(set(names)), "duplicate tool names"
+    for tool in tools:
+        assert tool.title, f"{tool.name} has no title"
+        assert tool.description, f"{tool.name} has no description"
+        assert tool.annotations is not None, f"{tool.name} has no annotations"
+        for name in HINT_DEFAULTS:
+            value = getattr(tool.annotations, name)
+            assert value is None or isinstance(value, bool), f"{tool.name}: {name} is {value!r}"
+        assert tool.input_schema.get("type") == "object", tool.name
+        bad = [k for k in tool.input_schema.get("properties", {}) if not PROPERTY_KEY.match(k)]
+        assert not bad, f"{tool.name}: property keys clients reject: {bad}"
