@@ -12,10 +12,11 @@ use std::sync::{LazyLock, OnceLock};
 
 use serde_json::{Map, Value};
 
-use crate::catalog::{self, Tool, ToolId, ValueKind};
+use crate::catalog::{self, HttpMethod, Tool, ToolId, ValueKind};
 
-/// Name of the argument that picks response fields (not sent to Twilio).
-pub const FIELDS_ARG: &str = "fields";
+/// Name of the argument that picks response fields (not sent to Twilio);
+/// codegen adds it to every tool that returns a resource.
+pub use twilio_mcp_codegen::FIELDS_ARG;
 
 /// Why a call's arguments were refused; names the argument.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,8 +32,9 @@ impl std::error::Error for ArgError {}
 
 /// Checks `args` against the tool's parameters and input schema.
 pub fn check(id: ToolId, tool: &Tool, args: &Map<String, Value>) -> Result<(), ArgError> {
+    let takes_fields = tool.method != HttpMethod::Delete;
     for (name, value) in args {
-        if name == FIELDS_ARG {
+        if name == FIELDS_ARG && takes_fields {
             check_fields(value)?;
             continue;
         }
@@ -40,7 +42,7 @@ pub fn check(id: ToolId, tool: &Tool, args: &Map<String, Value>) -> Result<(), A
             return Err(ArgError(format!(
                 "unknown argument `{name}` for {}; valid arguments: {}",
                 tool.name,
-                valid_names(tool)
+                valid_names(tool, takes_fields)
             )));
         };
         if value.is_null() {
@@ -104,12 +106,12 @@ fn enum_list(values: &[&str], given: &str) -> String {
     if values.len() <= LISTED {
         return values.join(", ");
     }
-    let needle = given.to_ascii_lowercase();
-    let stem = &needle[..needle.len().min(3)];
+    // The first three characters (not bytes: the value may be any text).
+    let stem: String = given.to_lowercase().chars().take(3).collect();
     let similar: Vec<&str> = values
         .iter()
         .copied()
-        .filter(|v| !stem.is_empty() && v.to_ascii_lowercase().contains(stem))
+        .filter(|v| !stem.is_empty() && v.to_lowercase().contains(&stem))
         .take(10)
         .collect();
     if similar.is_empty() {
@@ -167,9 +169,11 @@ fn describe(value: &Value) -> String {
     }
 }
 
-fn valid_names(tool: &Tool) -> String {
+fn valid_names(tool: &Tool, takes_fields: bool) -> String {
     let mut names: Vec<&str> = tool.params.iter().map(|p| p.name).collect();
-    names.push(FIELDS_ARG);
+    if takes_fields {
+        names.push(FIELDS_ARG);
+    }
     names.join(", ")
 }
 
@@ -311,6 +315,24 @@ mod tests {
     fn schema_pass_checks_patterns() {
         let e = call("ApiV2010_FetchMessage", json!({"Sid": "not-a-sid"})).expect_err("pattern");
         assert!(e.0.contains("`Sid`"), "{e}");
+    }
+
+    #[test]
+    fn enum_messages_survive_any_text() {
+        // More than 40 values: the message names similar ones; a multi-byte
+        // value must not be cut inside a character.
+        let e = call("ApiV2010_ListUsageRecord", json!({"Category": "éé"})).expect_err("enum");
+        assert!(e.0.contains("`Category`"), "{e}");
+    }
+
+    #[test]
+    fn delete_tools_take_no_fields() {
+        let e = call(
+            "ApiV2010_DeleteMessage",
+            json!({"Sid": "SM00000000000000000000000000000000", "fields": ["sid"]}),
+        )
+        .expect_err("fields");
+        assert!(e.0.contains("unknown argument `fields`"), "{e}");
     }
 
     #[test]

@@ -21,6 +21,8 @@ use rmcp::ErrorData as McpError;
 use rmcp::model::{CallToolResult, ContentBlock, Tool as McpTool, ToolAnnotations};
 use serde_json::{Map, Value, json};
 
+use twilio_mcp_codegen::text::split_camel;
+
 use crate::catalog::{self, ToolId};
 use crate::mcp::{Scope, TwilioMcp, tool_error};
 
@@ -364,10 +366,7 @@ fn expand(word: &str) -> Vec<String> {
         "sms" | "mms" | "text" | "texts" | "whatsapp" => &["message"],
         "number" => &["incoming", "phone"],
         "buy" | "purchase" | "provision" => &["incoming"],
-        "available" => &["available"],
-        "call" | "dial" | "phonecall" | "ring" => &["call"],
-        "fail" | "failed" | "yesterday" | "today" => &[],
-        "recording" | "recordings" => &["recording"],
+        "dial" | "phonecall" | "ring" => &["call"],
         "bill" | "billing" | "spend" | "cost" => &["usage", "record"],
         "otp" | "verification" | "2fa" | "verify" => &["verification", "verify"],
         "canada" | "uk" | "us" | "country" => &["country", "available"],
@@ -447,19 +446,6 @@ fn singular(word: &str) -> String {
     } else {
         word.to_string()
     }
-}
-
-fn split_camel(ident: &str) -> String {
-    let mut out = String::with_capacity(ident.len() + 8);
-    let mut prev_lower = false;
-    for c in ident.chars() {
-        if c.is_ascii_uppercase() && prev_lower {
-            out.push(' ');
-        }
-        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-        out.push(c);
-    }
-    out
 }
 
 #[cfg(test)]

@@ -112,25 +112,26 @@ fn resolve(name: &str) -> Option<(String, Vec<ToolId>)> {
             .collect();
         return Some((service.name.to_string(), ids));
     }
-    if let Some(index) = catalog::TAGS
-        .iter()
-        .position(|t| t.name.eq_ignore_ascii_case(name))
-    {
-        return Some((
-            catalog::TAGS[index].name.to_string(),
-            catalog::tag_tool_ids(index).collect(),
-        ));
-    }
-    let spec = catalog::SPECS.iter().find(|s| {
+    // Products before tags: a product's prefix (`LookupsV2`) also names the
+    // group of its untagged operations, and must select the whole product.
+    if let Some(spec) = catalog::SPECS.iter().find(|s| {
         s.name.eq_ignore_ascii_case(name)
             || s.short.eq_ignore_ascii_case(name)
             || s.prefix.eq_ignore_ascii_case(name)
-    })?;
-    let ids = catalog::all()
-        .filter(|(_, t)| t.spec == spec.name)
-        .map(|(id, _)| id)
-        .collect();
-    Some((spec.short.to_string(), ids))
+    }) {
+        let ids = catalog::all()
+            .filter(|(_, t)| t.spec == spec.name)
+            .map(|(id, _)| id)
+            .collect();
+        return Some((spec.short.to_string(), ids));
+    }
+    let index = catalog::TAGS
+        .iter()
+        .position(|t| t.name.eq_ignore_ascii_case(name))?;
+    Some((
+        catalog::TAGS[index].name.to_string(),
+        catalog::tag_tool_ids(index).collect(),
+    ))
 }
 
 fn tag_index(name: &str) -> Option<usize> {
@@ -290,6 +291,21 @@ mod tests {
         assert_eq!(
             Selection::parse(&["all"]).expect("all").ids.len(),
             catalog::TOOL_COUNT
+        );
+    }
+
+    #[test]
+    fn a_product_prefix_selects_the_whole_product() {
+        // LookupsV2 is also the group of lookups_v2's untagged operations.
+        let by_prefix = Selection::parse(&["LookupsV2"]).expect("prefix");
+        let by_name = Selection::parse(&["twilio_lookups_v2"]).expect("name");
+        assert_eq!(by_prefix.ids, by_name.ids);
+        assert!(
+            by_prefix
+                .ids
+                .iter()
+                .filter_map(|&id| catalog::get(id))
+                .any(|t| t.name == "LookupsV2_FetchPhoneNumber")
         );
     }
 

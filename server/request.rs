@@ -64,7 +64,7 @@ pub fn prepare(
         let value = args.get(param.name).filter(|v| !v.is_null());
         let value = match (value, param.location) {
             (Some(v), _) => v.clone(),
-            (None, ParamLocation::Path) if param.from_config => match account_sid {
+            (None, _) if param.from_config => match account_sid {
                 Some(sid) => Value::String(sid.to_string()),
                 None => {
                     return Err(ArgError(format!(
@@ -88,6 +88,15 @@ pub fn prepare(
                 if text.is_empty() {
                     return Err(ArgError(format!(
                         "argument `{}` must not be empty",
+                        param.name
+                    )));
+                }
+                // URL parsers resolve `.` and `..` segments (even encoded as
+                // `%2e`), which would send the request to another endpoint
+                // than this tool's, past the allow/deny lists.
+                if text == "." || text == ".." {
+                    return Err(ArgError(format!(
+                        "argument `{}` cannot be `{text}`",
                         param.name
                     )));
                 }
@@ -234,6 +243,18 @@ mod tests {
             "{}",
             req.url
         );
+    }
+
+    #[test]
+    fn dot_segments_are_refused() {
+        let (_, tool) = catalog::find("ConversationsV1_DeleteUserConversation").expect("tool");
+        for dots in [".", ".."] {
+            let args =
+                json!({"UserSid": dots, "ConversationSid": "CH00000000000000000000000000000000"});
+            let err = prepare(tool, args.as_object().expect("object"), Some(ACCOUNT), None)
+                .expect_err("dot segment");
+            assert!(err.0.contains("UserSid"), "{err}");
+        }
     }
 
     #[test]

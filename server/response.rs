@@ -210,6 +210,15 @@ fn fit(mut value: Value, max_bytes: usize) -> Shaped {
         .and_then(|o| o.iter().find(|(_, v)| v.is_array()).map(|(k, _)| k.clone()));
     if let Some(key) = key {
         let total = value[&key].as_array().map_or(0, Vec::len);
+        // Following the next page now would skip the items cut here: drop the
+        // paging links and say which page size fits instead.
+        if let Some(obj) = value.as_object_mut() {
+            obj.remove("next_page");
+            obj.remove("next_page_uri");
+            if let Some(Value::Object(meta)) = obj.get_mut("meta") {
+                meta.remove("next_page_url");
+            }
+        }
         let mut keep = total;
         while keep > 0 && text.len() > max_bytes {
             // Shrink proportionally, then one by one.
@@ -219,7 +228,9 @@ fn fit(mut value: Value, max_bytes: usize) -> Shaped {
                 items.truncate(keep);
             }
             value["truncated"] = json!(format!(
-                "showing {keep} of {total} items: ask for fewer fields or a smaller PageSize"
+                "showing {keep} of {total} items and no next page: ask again with \
+                 PageSize={} or fewer fields",
+                keep.max(1)
             ));
             text = value.to_string();
         }
@@ -231,12 +242,11 @@ fn fit(mut value: Value, max_bytes: usize) -> Shaped {
             };
         }
     }
+    let note =
+        format!(" [truncated at {max_bytes} bytes: ask for fewer fields or a smaller PageSize]");
     Shaped {
         is_error: false,
-        text: format!(
-            "{} [truncated at {max_bytes} bytes: ask for fewer fields or a smaller PageSize]",
-            cut(&text, max_bytes)
-        ),
+        text: format!("{}{note}", cut(&text, max_bytes.saturating_sub(note.len()))),
         structured: None,
     }
 }
@@ -322,10 +332,13 @@ mod tests {
         let items: Vec<Value> = (0..500)
             .map(|i| json!({"sid": format!("SM{i:032}")}))
             .collect();
-        let body = json!({"messages": items, "next_page_uri": null, "page": 0}).to_string();
+        let body = json!({"messages": items, "page": 0,
+                          "next_page_uri": "/2010-04-01/Accounts/AC1/Messages.json?Page=1&PageToken=PA1"})
+        .to_string();
         let s = shape(&response(200, &body), &[], None, 4_000);
         assert!(s.text.len() <= 4_000, "{}", s.text.len());
         let v = s.structured.expect("json");
-        assert!(v["truncated"].as_str().expect("note").contains("PageSize"));
+        assert!(v["truncated"].as_str().expect("note").contains("PageSize="));
+        assert!(v.get("next_page").is_none() && v.get("next_page_uri").is_none());
     }
 }

@@ -75,11 +75,7 @@ impl TwilioClient {
     pub fn new(timeout: Duration) -> Result<Self, String> {
         install_crypto_provider();
         let http = reqwest::Client::builder()
-            .user_agent(concat!(
-                "twilio-mcp/",
-                env!("CARGO_PKG_VERSION"),
-                " (+https://github.com/twilio-mcp/twilio-mcp)"
-            ))
+            .user_agent(concat!("twilio-mcp/", env!("CARGO_PKG_VERSION"),))
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(10)))
             .pool_idle_timeout(Duration::from_secs(90))
@@ -118,14 +114,14 @@ impl TwilioClient {
             RequestBody::Json(value) => builder.json(value),
         };
         let started = Instant::now();
-        let response = builder.send().await.map_err(|e| self.classify(&e))?;
+        let response = builder.send().await.map_err(|e| self.classify(e))?;
         let status = response.status().as_u16();
         let content_type = response
             .headers()
             .get(reqwest::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        let body = response.bytes().await.map_err(|e| self.classify(&e))?;
+        let body = response.bytes().await.map_err(|e| self.classify(e))?;
         Ok(UpstreamResponse {
             status,
             content_type,
@@ -134,14 +130,16 @@ impl TwilioClient {
         })
     }
 
-    fn classify(&self, e: &reqwest::Error) -> UpstreamError {
-        // reqwest's messages carry the URL but never the Authorization header.
+    fn classify(&self, e: reqwest::Error) -> UpstreamError {
+        // Without the URL: its query may carry phone numbers and other data
+        // that does not belong in logs or in the model's context.
+        let e = e.without_url();
         if e.is_timeout() {
             UpstreamError::Timeout(self.timeout)
         } else if e.is_connect() {
-            UpstreamError::Connect(error_chain(e))
+            UpstreamError::Connect(error_chain(&e))
         } else {
-            UpstreamError::Other(error_chain(e))
+            UpstreamError::Other(error_chain(&e))
         }
     }
 }

@@ -24,7 +24,7 @@ fn services_table_matches_audit() {
     assert_eq!(
         documented,
         generated.trim(),
-        "README's services table is stale: replace it with `twilio-mcp audit --markdown`"
+        "README's services table is stale: run `bash tests/update-readme.sh`"
     );
 }
 

@@ -146,7 +146,8 @@ pub struct ParamDef {
     pub kind: ValueKind,
     /// Twilio requires it. Path parameters always are.
     pub required: bool,
-    /// Filled from the server's configured account when the caller omits it.
+    /// Filled from the server's configured account when the caller omits it
+    /// (an `AccountSid` in the path, or a required one elsewhere).
     pub from_config: bool,
     pub format: Option<String>,
     pub enum_values: Vec<String>,

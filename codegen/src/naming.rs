@@ -54,11 +54,6 @@ pub fn tool_name(prefix: &str, operation_id: &str) -> String {
     format!("{}_{hash}", &full[..MAX_TOOL_NAME - 7])
 }
 
-/// Group for operations that carry no tag: the spec's prefix (`AssistantsV1`).
-pub fn untagged_group(prefix: &str) -> String {
-    prefix.to_string()
-}
-
 /// Argument name safe for every client (`^[a-zA-Z0-9_.-]{1,64}$`).
 ///
 /// Twilio's inequality filters end in `<` (on or before) and `>` (on or

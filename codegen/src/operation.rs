@@ -104,7 +104,8 @@ pub fn build_tool(
             .tags
             .first()
             .cloned()
-            .unwrap_or_else(|| naming::untagged_group(ctx.prefix)),
+            // Untagged operations are grouped under the product's prefix.
+            .unwrap_or_else(|| ctx.prefix.to_string()),
         annotations: annotations(&operation_id, at.method),
         operation_id,
         method: at.method,
@@ -351,6 +352,12 @@ impl Args {
             n += 1;
         }
         self.names.insert(name.clone());
+        // The account SID in the path, or a required one elsewhere (IamV1
+        // keys); not a renamed body field (`BodyAccountSid`, the account a
+        // number is transferred to), which must stay the caller's.
+        let from_config = wire == ACCOUNT_SID
+            && name == ACCOUNT_SID
+            && (location == ParamLocation::Path || required);
         self.params.push(ParamDef {
             kind: schema::kind_of(&schema),
             format: schema
@@ -381,7 +388,7 @@ impl Args {
             wire_name: wire.to_string(),
             location,
             required,
-            from_config: location == ParamLocation::Path && wire == ACCOUNT_SID,
+            from_config,
         });
         self.schemas.push(schema);
     }

@@ -318,12 +318,7 @@ fn restates_names(text: &str, arg_names: &[&str]) -> bool {
 /// `sms_url`, `` `sms_url` `` → `SmsUrl` when a sibling argument has that
 /// name (compared ignoring case and underscores); other backticks dropped.
 fn rename_references(text: &str, arg_names: &[&str]) -> String {
-    let loose = |s: &str| -> String {
-        s.chars()
-            .filter(char::is_ascii_alphanumeric)
-            .map(|c| c.to_ascii_lowercase())
-            .collect()
-    };
+    let loose = crate::naming::loose_key;
     let mut out = String::with_capacity(text.len());
     let mut word = String::new();
     let flush = |word: &mut String, out: &mut String| {
@@ -380,7 +375,8 @@ fn sentences(text: &str) -> Vec<String> {
 
 /// The value in "defaults to `POST`", "Default value is `false`", "The default is 50".
 fn stated_default(sentence: &str) -> Option<String> {
-    let lower = sentence.to_lowercase();
+    // ASCII lower-casing keeps byte offsets, so `start` indexes `sentence`.
+    let lower = sentence.to_ascii_lowercase();
     let start = [
         "defaults to ",
         "default value is ",

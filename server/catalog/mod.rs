@@ -145,7 +145,8 @@ pub enum ValueKind {
 }
 
 impl ValueKind {
-    /// The JSON Schema type name.
+    /// The JSON Schema type name, or "any value" for untyped arguments
+    /// (for messages).
     pub fn as_str(self) -> &'static str {
         match self {
             ValueKind::String => "string",
@@ -217,10 +218,10 @@ static TAG_OFFSETS: LazyLock<Vec<usize>> = LazyLock::new(|| {
         .collect()
 });
 
-/// Input schemas, parsed on first use.
 /// A parsed input schema, shared by every `tools/list` that includes it.
 type SchemaObject = Arc<Map<String, Value>>;
 
+/// Input schemas, parsed on first use.
 static PARSED_SCHEMAS: LazyLock<Vec<OnceLock<SchemaObject>>> =
     LazyLock::new(|| (0..TOOL_COUNT).map(|_| OnceLock::new()).collect());
 

@@ -14,6 +14,8 @@ use rmcp::model::ListToolsResult;
 use serde::Serialize;
 use serde_json::Value;
 
+use twilio_mcp_codegen::naming::is_safe_key;
+
 use crate::catalog::{self, FindingLevel, ToolId};
 use crate::cli::AuditArgs;
 use crate::discover;
@@ -213,12 +215,7 @@ fn lint(ids: &BTreeSet<ToolId>, verbose: bool) -> Vec<Lint> {
         }
         if let Some(props) = schema.get("properties").and_then(Value::as_object) {
             for key in props.keys() {
-                let ok = !key.is_empty()
-                    && key.len() <= 64
-                    && key
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
-                if !ok {
+                if !is_safe_key(key) {
                     push(
                         "error",
                         tool.name,

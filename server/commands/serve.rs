@@ -28,14 +28,11 @@ pub fn build_state(args: &ServeArgs) -> Result<Arc<AppState>, String> {
         return Err("--upstream-timeout must be at least 1 second".into());
     }
     let client = TwilioClient::new(Duration::from_secs(args.upstream_timeout))?;
-    let base_url = match &args.api_base_url {
-        Some(url) if !(url.starts_with("http://") || url.starts_with("https://")) => {
-            return Err(format!(
-                "TWILIO_API_BASE_URL `{url}` must start with http:// or https://"
-            ));
-        }
-        other => other.clone(),
-    };
+    let base_url = args
+        .api_base_url
+        .as_deref()
+        .map(check_base_url)
+        .transpose()?;
     Ok(Arc::new(AppState {
         client,
         credentials: config::credentials_from_env(),
@@ -48,6 +45,21 @@ pub fn build_state(args: &ServeArgs) -> Result<Arc<AppState>, String> {
             request_id: None,
         },
     }))
+}
+
+/// A base-URL override must be http(s) and carry no user info, which would
+/// otherwise be logged at start-up.
+fn check_base_url(url: &str) -> Result<String, String> {
+    let parsed = url::Url::parse(url).map_err(|e| {
+        format!("TWILIO_API_BASE_URL is not a URL ({e}): use e.g. http://127.0.0.1:4010")
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err("TWILIO_API_BASE_URL must start with http:// or https://".into());
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err("TWILIO_API_BASE_URL must not contain a user name or password".into());
+    }
+    Ok(url.to_string())
 }
 
 pub async fn run(args: ServeArgs) -> Result<(), String> {

@@ -274,7 +274,9 @@ fn resolve_scope(ctx: &ScopeContext, query: &str, request_id: u64) -> Result<Sco
     let mut mode = None;
     for (key, value) in form_urlencoded::parse(query.as_bytes()) {
         match key.as_ref() {
-            "services" | "service" => services.push(value.into_owned()),
+            // `services=` with nothing selects nothing: the default applies.
+            "services" | "service" if !value.trim().is_empty() => services.push(value.into_owned()),
+            "services" | "service" => {}
             "mode" => {
                 mode = Some(Mode::parse(&value).ok_or_else(|| {
                     format!("unknown mode `{value}`: valid modes are tools, discover")
