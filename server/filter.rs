@@ -218,6 +218,9 @@ pub struct ToolSet {
     pub selection: Selection,
     /// Selected and permitted, in catalog order.
     pub ids: Vec<ToolId>,
+    /// The `tools/list` result for these tools, serialised once
+    /// (see `transport::http`'s fast path).
+    pub list_json: std::sync::OnceLock<bytes::Bytes>,
 }
 
 impl ToolSet {
@@ -228,7 +231,11 @@ impl ToolSet {
             .copied()
             .filter(|&id| catalog::get(id).is_some_and(|t| policy.permits(t)))
             .collect();
-        Arc::new(Self { selection, ids })
+        Arc::new(Self {
+            selection,
+            ids,
+            list_json: std::sync::OnceLock::new(),
+        })
     }
 
     pub fn contains(&self, id: ToolId) -> bool {

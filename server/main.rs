@@ -17,7 +17,12 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     logging::init(cli.log_format);
     let result = match cli.command {
-        Command::Serve(args) => run_async(commands::serve::run(*args)),
+        Command::Serve(args) => {
+            // stdio serves one client: one thread does, and starts faster
+            // and smaller than a pool sized for HTTP.
+            let one_thread = args.stdio;
+            run_async(commands::serve::run(*args), one_thread)
+        }
         Command::Tools(args) => commands::tools::run(&args),
         Command::Audit(args) => match commands::audit::run(&args) {
             Ok(true) => Ok(()),
@@ -38,8 +43,16 @@ fn main() -> ExitCode {
     }
 }
 
-fn run_async(future: impl std::future::Future<Output = Result<(), String>>) -> Result<(), String> {
-    tokio::runtime::Builder::new_multi_thread()
+fn run_async(
+    future: impl std::future::Future<Output = Result<(), String>>,
+    one_thread: bool,
+) -> Result<(), String> {
+    let mut builder = if one_thread {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    builder
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?

@@ -213,6 +213,15 @@ impl TwilioMcp {
     }
 }
 
+/// The `tools/list` result for a scope.
+pub fn list_tools_result(scope: &Scope) -> ListToolsResult {
+    let tools = match scope.mode {
+        Mode::Tools => scope.tools.tools().map(|(id, t)| mcp_tool(id, t)).collect(),
+        Mode::Discover => discover::tools(),
+    };
+    ListToolsResult::with_all_items(tools)
+}
+
 /// A tool error the caller sees (`isError: true`).
 pub fn tool_error(message: String) -> CallToolResult {
     CallToolResult::error(vec![ContentBlock::text(message)])
@@ -292,12 +301,7 @@ impl ServerHandler for TwilioMcp {
         _request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
-        let scope = self.scope(&context);
-        let tools = match scope.mode {
-            Mode::Tools => scope.tools.tools().map(|(id, t)| mcp_tool(id, t)).collect(),
-            Mode::Discover => discover::tools(),
-        };
-        Ok(ListToolsResult::with_all_items(tools))
+        Ok(list_tools_result(&self.scope(&context)))
     }
 
     async fn call_tool(

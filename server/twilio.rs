@@ -2,6 +2,7 @@
 //! HTTP Basic with the API key, a bounded timeout on every call.
 
 use std::fmt;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -64,24 +65,29 @@ impl fmt::Display for UpstreamError {
 }
 
 /// Sends prepared requests to Twilio.
-#[derive(Debug, Clone)]
+///
+/// The reqwest client (one connection pool for all of Twilio's hosts) is
+/// built on the first call: loading the system's root certificates takes
+/// milliseconds and memory that a server only listing tools never needs.
+#[derive(Debug)]
 pub struct TwilioClient {
-    http: reqwest::Client,
+    http: OnceLock<Result<reqwest::Client, String>>,
     timeout: Duration,
 }
 
 impl TwilioClient {
-    /// A client with one connection pool for all of Twilio's hosts.
-    pub fn new(timeout: Duration) -> Result<Self, String> {
-        install_crypto_provider();
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("twilio-mcp/", env!("CARGO_PKG_VERSION"),))
-            .timeout(timeout)
-            .connect_timeout(timeout.min(Duration::from_secs(10)))
-            .pool_idle_timeout(Duration::from_secs(90))
-            .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
-        Ok(Self { http, timeout })
+    pub fn new(timeout: Duration) -> Self {
+        Self {
+            http: OnceLock::new(),
+            timeout,
+        }
+    }
+
+    fn http(&self) -> Result<&reqwest::Client, UpstreamError> {
+        self.http
+            .get_or_init(|| build_http_client(self.timeout))
+            .as_ref()
+            .map_err(|e| UpstreamError::Other(e.clone()))
     }
 
     /// Sends one request with HTTP Basic auth (`API_KEY:API_SECRET`), or none
@@ -98,7 +104,7 @@ impl TwilioClient {
             HttpMethod::Delete => reqwest::Method::DELETE,
             HttpMethod::Patch => reqwest::Method::PATCH,
         };
-        let mut builder = self.http.request(method, &request.url);
+        let mut builder = self.http()?.request(method, &request.url);
         if !request.query.is_empty() {
             builder = builder.query(&request.query);
         }
@@ -142,6 +148,18 @@ impl TwilioClient {
             UpstreamError::Other(error_chain(&e))
         }
     }
+}
+
+/// The pooled client: rustls, a User-Agent naming the project, timeouts.
+fn build_http_client(timeout: Duration) -> Result<reqwest::Client, String> {
+    install_crypto_provider();
+    reqwest::Client::builder()
+        .user_agent(concat!("twilio-mcp/", env!("CARGO_PKG_VERSION"),))
+        .timeout(timeout)
+        .connect_timeout(timeout.min(Duration::from_secs(10)))
+        .pool_idle_timeout(Duration::from_secs(90))
+        .build()
+        .map_err(|e| format!("cannot build the HTTP client: {e}"))
 }
 
 /// `e` and its sources, joined: reqwest's top-level message alone says little.

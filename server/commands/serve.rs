@@ -27,7 +27,7 @@ pub fn build_state(args: &ServeArgs) -> Result<Arc<AppState>, String> {
     if args.upstream_timeout == 0 {
         return Err("--upstream-timeout must be at least 1 second".into());
     }
-    let client = TwilioClient::new(Duration::from_secs(args.upstream_timeout))?;
+    let client = TwilioClient::new(Duration::from_secs(args.upstream_timeout));
     let base_url = args
         .api_base_url
         .as_deref()
@@ -142,5 +142,6 @@ pub fn http_options(args: &ServeArgs) -> Result<HttpOptions, String> {
         request_timeout: Duration::from_secs(args.request_timeout),
         max_body_bytes: args.max_body_bytes,
         max_concurrency: args.max_concurrency,
+        fast_tools_list: true,
     })
 }

@@ -12,11 +12,11 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
@@ -49,6 +49,9 @@ pub struct HttpOptions {
     pub request_timeout: Duration,
     pub max_body_bytes: usize,
     pub max_concurrency: usize,
+    /// Answer plain `tools/list` requests from pre-serialised bytes (see
+    /// [`fast_tools_list`]); off only to compare with rmcp's own answer.
+    pub fast_tools_list: bool,
 }
 
 /// What the scope layer needs.
@@ -58,6 +61,9 @@ struct ScopeContext {
     max_body_bytes: usize,
     /// Tool sets by canonical query, so repeated requests skip resolution.
     cache: Mutex<HashMap<Vec<String>, Arc<ToolSet>>>,
+    /// The fast path's `Host` allow-list, the same list rmcp checks
+    /// (inner `None`: any host); outer `None` turns the fast path off.
+    fast_path_hosts: Option<Option<Vec<String>>>,
 }
 
 /// Most distinct `?services=` selections kept resolved.
@@ -71,6 +77,7 @@ pub fn router(state: Arc<AppState>, options: &HttpOptions) -> Router {
         .with_max_request_body_bytes(options.max_body_bytes)
         .with_allowed_origins(allowed_origins(&options.allowed_origins))
         .enforce_origin_validation();
+    let mut fast_hosts = None;
     if options.allowed_hosts.iter().any(|h| h == "*") {
         config = config.disable_allowed_hosts();
     } else {
@@ -82,6 +89,7 @@ pub fn router(state: Arc<AppState>, options: &HttpOptions) -> Router {
                 hosts.push(host.to_string());
             }
         }
+        fast_hosts = Some(hosts.clone());
         config = config.with_allowed_hosts(hosts);
     }
     let handler_state = state.clone();
@@ -94,6 +102,7 @@ pub fn router(state: Arc<AppState>, options: &HttpOptions) -> Router {
         state,
         max_body_bytes: options.max_body_bytes,
         cache: Mutex::new(HashMap::new()),
+        fast_path_hosts: options.fast_tools_list.then_some(fast_hosts),
     });
     let signature = options
         .signature
@@ -247,6 +256,19 @@ async fn scope_layer(State(ctx): State<Arc<ScopeContext>>, req: Request, next: N
             return json_rpc_error(rpc_id.unwrap_or(Value::Null), -32602, &message);
         }
     };
+    if rpc_method == "tools/list"
+        && let Some(hosts) = &ctx.fast_path_hosts
+        && let Some(response) = fast_tools_list(&parts, envelope.as_ref(), &scope, hosts.as_deref())
+    {
+        tracing::info!(
+            request_id,
+            rpc_method,
+            status = 200,
+            latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "mcp request"
+        );
+        return response;
+    }
     parts.extensions.insert(scope);
     let response = next
         .run(Request::from_parts(parts, Body::from(bytes)))
@@ -260,6 +282,120 @@ async fn scope_layer(State(ctx): State<Arc<ScopeContext>>, req: Request, next: N
         "mcp request"
     );
     response
+}
+
+/// Protocol versions whose `tools/list` answer is the plain result (the
+/// handshake era); newer requests go through rmcp.
+const FAST_PATH_VERSIONS: &[&str] = &["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"];
+
+/// The `tools/list` answer from bytes serialised once per tool set.
+///
+/// Building and serialising the tool definitions on every request costs far
+/// more than the transport: this answers the common request exactly as rmcp
+/// would (a test compares the bytes), and only when rmcp would surely accept
+/// it. Anything unusual (an `Origin` header, a `Host` not literally allowed,
+/// other `Accept`/`Content-Type`, a newer protocol version, a cursor or
+/// `_meta`) returns `None` and goes through rmcp with all its checks.
+fn fast_tools_list(
+    parts: &http::request::Parts,
+    envelope: Option<&Value>,
+    scope: &Scope,
+    allowed_hosts: Option<&[String]>,
+) -> Option<Response> {
+    // One value per header, or rmcp decides.
+    let header = |name: &str| {
+        let mut values = parts.headers.get_all(name).iter();
+        let first = values.next()?;
+        values
+            .next()
+            .is_none()
+            .then(|| first.to_str().ok())
+            .flatten()
+    };
+    if parts.headers.contains_key(http::header::ORIGIN) {
+        return None;
+    }
+    let accept = header("accept")?;
+    if !(accept.contains("application/json") && accept.contains("text/event-stream")) {
+        return None;
+    }
+    if !header("content-type")?.starts_with("application/json") {
+        return None;
+    }
+    if let Some(version) = parts.headers.get("mcp-protocol-version") {
+        let version = version.to_str().ok()?;
+        if !FAST_PATH_VERSIONS.contains(&version) {
+            return None;
+        }
+    }
+    if let Some(hosts) = allowed_hosts {
+        let host = header("host")?;
+        let bare = match host.rsplit_once(':') {
+            Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) => name,
+            _ => host,
+        };
+        let bare = bare.trim_start_matches('[').trim_end_matches(']');
+        if !hosts.iter().any(|h| h == host || h == bare) {
+            return None;
+        }
+    }
+    let envelope = envelope?.as_object()?;
+    let id = envelope
+        .get("id")
+        .filter(|id| id.is_number() || id.is_string())?;
+    match envelope.get("params") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(params)) if params.is_empty() => {}
+        Some(_) => return None,
+    }
+    let result = list_json(scope);
+    let id = serde_json::to_vec(id).ok()?;
+    let mut body = Vec::with_capacity(result.len() + id.len() + 40);
+    body.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
+    body.extend_from_slice(&id);
+    body.extend_from_slice(br#","result":"#);
+    body.extend_from_slice(&result);
+    body.push(b'}');
+    Some(
+        (
+            [(http::header::CONTENT_TYPE, "application/json")],
+            Body::from(body),
+        )
+            .into_response(),
+    )
+}
+
+/// The serialised `tools/list` result of a scope, built on first use.
+fn list_json(scope: &Scope) -> Bytes {
+    static DISCOVER: LazyLock<Bytes> = LazyLock::new(|| {
+        let scope = Scope {
+            tools: ToolSet::new(
+                Selection {
+                    names: Vec::new(),
+                    ids: Vec::new(),
+                },
+                &Default::default(),
+            ),
+            mode: Mode::Discover,
+            request_id: None,
+        };
+        serialise_list(&crate::mcp::list_tools_result(&scope))
+    });
+    match scope.mode {
+        Mode::Discover => DISCOVER.clone(),
+        Mode::Tools => scope
+            .tools
+            .list_json
+            .get_or_init(|| serialise_list(&crate::mcp::list_tools_result(scope)))
+            .clone(),
+    }
+}
+
+/// As rmcp serialises it for handshake-era clients (no `resultType`).
+fn serialise_list(result: &rmcp::model::ListToolsResult) -> Bytes {
+    let mut result = result.clone();
+    result.result_type = None;
+    Bytes::from(serde_json::to_vec(&result).unwrap_or_default())
 }
 
 /// HTTP 400 carrying a JSON-RPC error object.
