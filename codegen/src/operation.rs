@@ -78,16 +78,8 @@ pub fn build_tool(
     } = args;
 
     let at_least_one_of = conditionals(at.op, &params, &mut note);
-    let default_output: Vec<String> = x_twilio(&at.item.extensions)
-        .and_then(|x| x.get("defaultOutputProperties"))
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
+    let default_output =
+        string_array(x_twilio(&at.item.extensions).and_then(|x| x.get("defaultOutputProperties")));
 
     let returns_resource = at.method != Method::Delete;
     let input_schema = input_schema(&params, schemas, returns_resource, &default_output)?;
@@ -510,16 +502,7 @@ fn shorten_long_enum(schema: &mut Value) {
 fn condense_descriptions(schema: &mut Value, arg_names: &[&str]) {
     let Value::Object(obj) = schema else { return };
     if let Some(desc) = obj.get("description").and_then(Value::as_str) {
-        let enum_values: Vec<String> = obj
-            .get("enum")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default();
+        let enum_values = string_array(obj.get("enum"));
         let known = text::Known {
             enum_values: &enum_values,
             is_boolean: obj.get("type").and_then(Value::as_str) == Some("boolean"),
@@ -552,6 +535,19 @@ fn condense_descriptions(schema: &mut Value, arg_names: &[&str]) {
     if let Some(items) = obj.get_mut("items") {
         condense_descriptions(items, &[]);
     }
+}
+
+/// The strings of a JSON array (other items skipped); empty when absent.
+fn string_array(value: Option<&Value>) -> Vec<String> {
+    value
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn x_twilio(extensions: &indexmap::IndexMap<String, Value>) -> Option<&Value> {
