@@ -77,8 +77,9 @@ say "building the release binary, the hello/mock servers, the signature bench an
 cargo build --release --quiet --bin twilio-mcp
 cargo build --release --quiet -p twilio-mcp-codegen --example generate
 # The bench targets (bench profile = release); ask cargo where it put them.
-BENCH_EXES="$(cargo bench --no-run --quiet --bench hello --bench signature \
-  --message-format=json 2>/dev/null | python3 -c '
+mkdir -p "$WORK"
+BENCH_EXES="$(set +o pipefail; cargo bench --no-run --quiet --bench hello --bench signature \
+  --message-format=json 2>"$WORK/cargo-bench-build.log" | python3 -c '
 import json, sys
 for line in sys.stdin:
     m = json.loads(line)
@@ -87,7 +88,11 @@ for line in sys.stdin:
 ')"
 HELLO="$(awk '$1 == "hello" {print $2}' <<<"$BENCH_EXES")"
 SIGNATURE="$(awk '$1 == "signature" {print $2}' <<<"$BENCH_EXES")"
-[ -x "$HELLO" ] && [ -x "$SIGNATURE" ] || { echo "bench: bench targets did not build" >&2; exit 1; }
+[ -x "$HELLO" ] && [ -x "$SIGNATURE" ] || {
+  echo "bench: the bench targets did not build:" >&2
+  tail -n 30 "$WORK/cargo-bench-build.log" >&2
+  exit 1
+}
 
 mkdir -p "$WORK" "$OUT"
 say "running (results in ${OUT#"$ROOT"/})"
