@@ -14,7 +14,8 @@
 //! - [`request`]: arguments → HTTP request (paths, query, form, JSON).
 //! - [`twilio`]: the pooled HTTP client.
 //! - [`response`]: Twilio's answer → lean tool result.
-//! - [`mcp`]: the rmcp `ServerHandler`; [`discover`]: discovery mode.
+//! - [`mcp`]: the rmcp `ServerHandler`; [`discover`]: discovery mode;
+//!   [`listing`]: `tools/list` answers concatenated from the static schemas.
 //! - [`transport`]: Streamable HTTP and stdio; [`auth`]: signature layer.
 //! - [`cli`], [`commands`], [`config`], [`logging`]: the binary's plumbing.
 
@@ -26,6 +27,7 @@ pub mod commands;
 pub mod config;
 pub mod discover;
 pub mod filter;
+pub mod listing;
 pub mod logging;
 pub mod mcp;
 pub mod request;

@@ -237,6 +237,7 @@ pub fn mcp_tool(id: ToolId, tool: &'static Tool) -> McpTool {
 /// MCP annotations, leaving out hints equal to the protocol's defaults
 /// (readOnly false, destructive true, idempotent false, openWorld true):
 /// a client reads the same meaning from fewer bytes on every tools/list.
+/// Every tool still carries the object, empty when every hint is the default.
 pub fn annotations(a: catalog::Annotations) -> ToolAnnotations {
     let mut out = ToolAnnotations::new();
     if a.read_only {

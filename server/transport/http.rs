@@ -12,11 +12,11 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
@@ -31,6 +31,7 @@ use tower_http::timeout::TimeoutLayer;
 
 use crate::auth::{PublicBase, SignatureConfig, require_signature};
 use crate::filter::{Selection, ToolSet};
+use crate::listing;
 use crate::mcp::{AppState, Mode, Scope, TwilioMcp};
 use crate::transport::body::read_body;
 
@@ -284,10 +285,6 @@ async fn scope_layer(State(ctx): State<Arc<ScopeContext>>, req: Request, next: N
     response
 }
 
-/// Protocol versions whose `tools/list` answer is the plain result (the
-/// handshake era); newer requests go through rmcp.
-const FAST_PATH_VERSIONS: &[&str] = &["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"];
-
 /// The `tools/list` answer from bytes serialised once per tool set.
 ///
 /// Building and serialising the tool definitions on every request costs far
@@ -324,7 +321,7 @@ fn fast_tools_list(
     }
     if let Some(version) = parts.headers.get("mcp-protocol-version") {
         let version = version.to_str().ok()?;
-        if !FAST_PATH_VERSIONS.contains(&version) {
+        if !listing::PLAIN_RESULT_VERSIONS.contains(&version) {
             return None;
         }
     }
@@ -339,23 +336,8 @@ fn fast_tools_list(
             return None;
         }
     }
-    let envelope = envelope?.as_object()?;
-    let id = envelope
-        .get("id")
-        .filter(|id| id.is_number() || id.is_string())?;
-    match envelope.get("params") {
-        None | Some(Value::Null) => {}
-        Some(Value::Object(params)) if params.is_empty() => {}
-        Some(_) => return None,
-    }
-    let result = list_json(scope);
-    let id = serde_json::to_vec(id).ok()?;
-    let mut body = Vec::with_capacity(result.len() + id.len() + 40);
-    body.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
-    body.extend_from_slice(&id);
-    body.extend_from_slice(br#","result":"#);
-    body.extend_from_slice(&result);
-    body.push(b'}');
+    let id = listing::plain_request_id(envelope?)?;
+    let body = listing::answer(id, &listing::result_json(scope));
     Some(
         (
             [(http::header::CONTENT_TYPE, "application/json")],
@@ -363,39 +345,6 @@ fn fast_tools_list(
         )
             .into_response(),
     )
-}
-
-/// The serialised `tools/list` result of a scope, built on first use.
-fn list_json(scope: &Scope) -> Bytes {
-    static DISCOVER: LazyLock<Bytes> = LazyLock::new(|| {
-        let scope = Scope {
-            tools: ToolSet::new(
-                Selection {
-                    names: Vec::new(),
-                    ids: Vec::new(),
-                },
-                &Default::default(),
-            ),
-            mode: Mode::Discover,
-            request_id: None,
-        };
-        serialise_list(&crate::mcp::list_tools_result(&scope))
-    });
-    match scope.mode {
-        Mode::Discover => DISCOVER.clone(),
-        Mode::Tools => scope
-            .tools
-            .list_json
-            .get_or_init(|| serialise_list(&crate::mcp::list_tools_result(scope)))
-            .clone(),
-    }
-}
-
-/// As rmcp serialises it for handshake-era clients (no `resultType`).
-fn serialise_list(result: &rmcp::model::ListToolsResult) -> Bytes {
-    let mut result = result.clone();
-    result.result_type = None;
-    Bytes::from(serde_json::to_vec(&result).unwrap_or_default())
 }
 
 /// HTTP 400 carrying a JSON-RPC error object.

@@ -2,11 +2,25 @@
 //!
 //! stdout carries only JSON-RPC messages; logs go to stderr. The server exits
 //! when stdin closes or on SIGINT/SIGTERM.
+//!
+//! rmcp runs the session over an in-memory pipe, and this module sits
+//! between it and the real stdin/stdout, one JSON-RPC message per line. Once
+//! the session is initialised with a protocol version whose `tools/list`
+//! answer is the plain result, a plain `tools/list` request is answered here
+//! from [`listing`]'s pre-serialised bytes, exactly as rmcp would answer it
+//! (`tests/stdio_fast_path.rs`) but without parsing a schema; every other
+//! line goes to rmcp unchanged.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+use bytes::Bytes;
 use rmcp::ServiceExt;
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::sync::mpsc;
 
+use crate::listing;
 use crate::mcp::{AppState, TwilioMcp};
 
 /// Serves one client on stdio until it disconnects.
@@ -16,15 +30,201 @@ pub async fn serve(state: Arc<AppState>) -> Result<(), String> {
         tools = state.default_scope.tools.ids.len(),
         "serving MCP over stdio"
     );
-    let running = TwilioMcp::new(state)
-        .serve(rmcp::transport::stdio())
-        .await
-        .map_err(|e| format!("stdio handshake failed: {e}"))?;
     tokio::select! {
-        result = running.waiting() => {
-            result.map_err(|e| format!("stdio session ended with an error: {e}"))?;
+        result = serve_io(state, tokio::io::stdin(), tokio::io::stdout(), true) => {
+            let fast_answers = result?;
+            tracing::info!(fast_answers, "stdio session ended");
+            Ok(())
         }
-        () = super::http::shutdown_signal() => {}
+        () = super::http::shutdown_signal() => Ok(()),
+    }
+}
+
+/// Serves one client over a line-delimited byte stream pair until `input`
+/// ends, and says how many `tools/list` requests were answered from
+/// pre-serialised bytes. `fast_tools_list: false` leaves every message to
+/// rmcp (tests compare the two).
+pub async fn serve_io<R, W>(
+    state: Arc<AppState>,
+    input: R,
+    output: W,
+    fast_tools_list: bool,
+) -> Result<u64, String>
+where
+    R: AsyncRead + Unpin + Send + 'static,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    // rmcp reads what the client sends through `to_rmcp` and writes its
+    // answers back to `from_rmcp`.
+    let (ours, rmcp_side) = tokio::io::duplex(PIPE_BYTES);
+    let (from_rmcp, to_rmcp) = tokio::io::split(ours);
+    let (lines, outbox) = mpsc::channel::<Line>(64);
+    let session = Arc::new(Session::default());
+
+    let writer = tokio::spawn(write_lines(outbox, output));
+    let rmcp_answers = tokio::spawn(forward_rmcp(from_rmcp, lines.clone(), session.clone()));
+    let client = tokio::spawn(route_client(
+        input,
+        to_rmcp,
+        lines,
+        session.clone(),
+        fast_tools_list.then(|| state.clone()),
+    ));
+    let server = async move {
+        let running = TwilioMcp::new(state)
+            .serve(rmcp_side)
+            .await
+            .map_err(|e| format!("stdio handshake failed: {e}"))?;
+        running
+            .waiting()
+            .await
+            .map_err(|e| format!("stdio session ended with an error: {e}"))?;
+        Ok::<(), String>(())
+    };
+    let served = server.await;
+    // rmcp has stopped: the client's side ends with it, and the writer
+    // finishes once every answer is out.
+    client.abort();
+    let _ = rmcp_answers.await;
+    let written = writer.await.unwrap_or(Ok(()));
+    served?;
+    written.map_err(|e| format!("writing to stdout failed: {e}"))?;
+    Ok(session.fast_answers.load(Ordering::Relaxed))
+}
+
+/// Bytes buffered between this module and rmcp in each direction.
+const PIPE_BYTES: usize = 1 << 16;
+
+/// One message for stdout, in pieces written one after another (so a large
+/// shared `tools/list` result is written without being copied).
+type Line = Vec<Bytes>;
+
+/// What this module has seen of the session's handshake.
+#[derive(Debug, Default)]
+struct Session {
+    /// rmcp agreed on a protocol version whose `tools/list` answer is the
+    /// plain result.
+    plain_version: AtomicBool,
+    /// The client sent `notifications/initialized`.
+    initialized: AtomicBool,
+    /// `tools/list` requests answered here.
+    fast_answers: AtomicU64,
+}
+
+impl Session {
+    fn ready(&self) -> bool {
+        self.initialized.load(Ordering::Acquire) && self.plain_version.load(Ordering::Acquire)
+    }
+}
+
+/// Client lines: answers plain `tools/list` requests (when `fast` carries
+/// the state), passes everything else to rmcp, and closes rmcp's input when
+/// the client's ends.
+async fn route_client<R, W>(
+    input: R,
+    mut to_rmcp: W,
+    lines: mpsc::Sender<Line>,
+    session: Arc<Session>,
+    fast: Option<Arc<AppState>>,
+) where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    let mut input = BufReader::new(input);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match input.read_until(b'\n', &mut line).await {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        if let Some(state) = &fast
+            && session.ready()
+            && contains(&line, b"\"tools/list\"")
+            && let Ok(envelope) = serde_json::from_slice::<Value>(&line)
+            && let Some(id) = listing::plain_request_id(&envelope)
+        {
+            let answer = vec![
+                Bytes::from(listing::answer_head(id)),
+                listing::result_json(&state.default_scope),
+                Bytes::from_static(listing::ANSWER_TAIL),
+                Bytes::from_static(b"\n"),
+            ];
+            if lines.send(answer).await.is_err() {
+                break;
+            }
+            session.fast_answers.fetch_add(1, Ordering::Relaxed);
+            continue;
+        }
+        if !session.initialized.load(Ordering::Relaxed)
+            && contains(&line, b"notifications/initialized")
+            && serde_json::from_slice::<Value>(&line).is_ok_and(|v| {
+                v.get("method").and_then(Value::as_str) == Some("notifications/initialized")
+            })
+        {
+            session.initialized.store(true, Ordering::Release);
+        }
+        if to_rmcp.write_all(&line).await.is_err() {
+            break;
+        }
+    }
+    // End of input: rmcp reads EOF and ends the session.
+    let _ = to_rmcp.shutdown().await;
+}
+
+/// rmcp's lines, passed on to the writer; the answer to `initialize` tells
+/// which protocol version the session speaks.
+async fn forward_rmcp<R>(from_rmcp: R, lines: mpsc::Sender<Line>, session: Arc<Session>)
+where
+    R: AsyncRead + Unpin,
+{
+    let mut from_rmcp = BufReader::new(from_rmcp);
+    loop {
+        let mut line = Vec::new();
+        match from_rmcp.read_until(b'\n', &mut line).await {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        if !session.initialized.load(Ordering::Relaxed)
+            && contains(&line, b"\"protocolVersion\"")
+            && let Ok(message) = serde_json::from_slice::<Value>(&line)
+            && let Some(version) = message
+                .pointer("/result/protocolVersion")
+                .and_then(Value::as_str)
+        {
+            session.plain_version.store(
+                listing::PLAIN_RESULT_VERSIONS.contains(&version),
+                Ordering::Release,
+            );
+        }
+        if lines.send(vec![Bytes::from(line)]).await.is_err() {
+            break;
+        }
+    }
+}
+
+/// Writes each line as it comes, flushing after each (a client waits for it).
+///
+/// In pieces of at most [`WRITE_CHUNK`] bytes: tokio's stdout copies each
+/// write into its own buffer for a blocking thread, and that buffer grows to
+/// the largest write (a whole catalog's `tools/list` would double in memory).
+async fn write_lines<W>(mut outbox: mpsc::Receiver<Line>, mut output: W) -> std::io::Result<()>
+where
+    W: AsyncWrite + Unpin,
+{
+    while let Some(line) = outbox.recv().await {
+        for piece in line {
+            for chunk in piece.chunks(WRITE_CHUNK) {
+                output.write_all(chunk).await?;
+            }
+        }
+        output.flush().await?;
     }
     Ok(())
+}
+
+const WRITE_CHUNK: usize = 64 * 1024;
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
 }

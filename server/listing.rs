@@ -1,0 +1,141 @@
+//! The `tools/list` answer, written straight from the catalog's static text.
+//!
+//! Every tool's input schema is already compact JSON in the binary, so the
+//! answer is concatenation: no schema is parsed and no `serde_json::Value`
+//! is built. That keeps the first `tools/list` of a cold start (stdio) and
+//! every HTTP `tools/list` cheap, whatever the selection, and the server's
+//! heap small. The bytes are exactly what rmcp writes for the same result
+//! (`tests/http_fast_path.rs` and `tests/stdio_fast_path.rs` compare them),
+//! so the transports can serve them in place of rmcp's answer; rmcp's typed
+//! path ([`crate::mcp::list_tools_result`]) stays for everything unusual.
+
+use std::sync::LazyLock;
+
+use bytes::Bytes;
+use serde::Serialize;
+
+use crate::catalog::Tool;
+use crate::filter::{Selection, ToolSet};
+use crate::mcp::{self, Mode, Scope};
+
+/// Protocol versions whose `tools/list` answer is the plain result (the
+/// handshake era); a newer version's answer comes from rmcp.
+pub const PLAIN_RESULT_VERSIONS: &[&str] =
+    &["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"];
+
+/// The serialised `tools/list` result (`{"tools":[…]}`) of a scope, built
+/// once per tool set and shared.
+pub fn result_json(scope: &Scope) -> Bytes {
+    static DISCOVER: LazyLock<Bytes> = LazyLock::new(|| {
+        // Three hand-written tools: rmcp's own serialisation is cheap here.
+        let scope = Scope {
+            tools: ToolSet::new(
+                Selection {
+                    names: Vec::new(),
+                    ids: Vec::new(),
+                },
+                &Default::default(),
+            ),
+            mode: Mode::Discover,
+            request_id: None,
+        };
+        let mut result = mcp::list_tools_result(&scope);
+        result.result_type = None;
+        Bytes::from(to_vec(&result))
+    });
+    match scope.mode {
+        Mode::Discover => DISCOVER.clone(),
+        Mode::Tools => scope
+            .tools
+            .list_json
+            .get_or_init(|| {
+                let tools: Vec<&Tool> = scope.tools.tools().map(|(_, t)| t).collect();
+                Bytes::from(write_result(&tools))
+            })
+            .clone(),
+    }
+}
+
+/// The id of a plain `tools/list` request (no cursor, no `_meta`): one the
+/// pre-serialised answer fits. Anything else returns `None` and is left to
+/// rmcp.
+pub fn plain_request_id(envelope: &serde_json::Value) -> Option<&serde_json::Value> {
+    let envelope = envelope.as_object()?;
+    if envelope.get("jsonrpc")?.as_str()? != "2.0"
+        || envelope.get("method")?.as_str()? != "tools/list"
+    {
+        return None;
+    }
+    let id = envelope
+        .get("id")
+        .filter(|id| id.is_number() || id.is_string())?;
+    match envelope.get("params") {
+        None | Some(serde_json::Value::Null) => Some(id),
+        Some(serde_json::Value::Object(params)) if params.is_empty() => Some(id),
+        Some(_) => None,
+    }
+}
+
+/// A whole JSON-RPC answer: `{"jsonrpc":"2.0","id":…,"result":…}`.
+pub fn answer(id: &serde_json::Value, result: &[u8]) -> Vec<u8> {
+    let mut out = answer_head(id);
+    out.reserve(result.len() + ANSWER_TAIL.len());
+    out.extend_from_slice(result);
+    out.extend_from_slice(ANSWER_TAIL);
+    out
+}
+
+/// What comes before the result in an answer (see [`answer`]), for
+/// writers that send the (large, shared) result without copying it.
+pub fn answer_head(id: &serde_json::Value) -> Vec<u8> {
+    let mut out = Vec::with_capacity(48);
+    out.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
+    write_json(&mut out, id);
+    out.extend_from_slice(br#","result":"#);
+    out
+}
+
+/// What comes after the result in an answer.
+pub const ANSWER_TAIL: &[u8] = b"}";
+
+/// `{"tools":[…]}` for these tools, field for field as rmcp serialises
+/// [`mcp::mcp_tool`]: name, title, description, inputSchema, annotations.
+fn write_result(tools: &[&Tool]) -> Vec<u8> {
+    let size: usize = tools
+        .iter()
+        .map(|t| t.input_schema.len() + t.description.len() + 160)
+        .sum();
+    let mut out = Vec::with_capacity(size + 16);
+    out.extend_from_slice(br#"{"tools":["#);
+    for (i, tool) in tools.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(br#"{"name":"#);
+        write_json(&mut out, tool.name);
+        out.extend_from_slice(br#","title":"#);
+        write_json(&mut out, tool.title);
+        out.extend_from_slice(br#","description":"#);
+        write_json(&mut out, tool.description);
+        out.extend_from_slice(br#","inputSchema":"#);
+        out.extend_from_slice(tool.input_schema.as_bytes());
+        out.extend_from_slice(br#","annotations":"#);
+        write_json(&mut out, &mcp::annotations(tool.annotations));
+        out.push(b'}');
+    }
+    out.extend_from_slice(b"]}");
+    out
+}
+
+fn write_json<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
+    // Serialising strings and plain structs into a Vec cannot fail.
+    if let Err(e) = serde_json::to_writer(&mut *out, value) {
+        tracing::error!("serialising a tool definition failed: {e}");
+    }
+}
+
+fn to_vec<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
+    let mut out = Vec::new();
+    write_json(&mut out, value);
+    out
+}
