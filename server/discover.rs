@@ -52,8 +52,7 @@ static DEFINITIONS: LazyLock<Vec<McpTool>> = LazyLock::new(|| {
                     "query": {"type": "string", "description": "What you want to do, in words."},
                     "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "description": "Results to return (default 8)."}
                 },
-                "required": ["query"],
-                "additionalProperties": false
+                "required": ["query"]
             })),
         )
         .with_title("Search Twilio tools")
@@ -64,8 +63,7 @@ static DEFINITIONS: LazyLock<Vec<McpTool>> = LazyLock::new(|| {
             schema(json!({
                 "type": "object",
                 "properties": {"name": {"type": "string", "description": "Tool name from search."}},
-                "required": ["name"],
-                "additionalProperties": false
+                "required": ["name"]
             })),
         )
         .with_title("Describe a Twilio tool")
@@ -79,8 +77,7 @@ static DEFINITIONS: LazyLock<Vec<McpTool>> = LazyLock::new(|| {
                     "name": {"type": "string", "description": "Tool name."},
                     "arguments": {"type": "object", "description": "The tool's arguments."}
                 },
-                "required": ["name"],
-                "additionalProperties": false
+                "required": ["name"]
             })),
         )
         .with_title("Call a Twilio tool")

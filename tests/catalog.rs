@@ -225,7 +225,7 @@ fn input_schemas_are_valid_self_contained_objects() {
         let s = schema(t);
         let obj = s.as_object().expect("object");
         assert_eq!(s["type"], "object", "{}", t.name);
-        assert_eq!(s["additionalProperties"], false, "{}", t.name);
+        assert!(s.get("additionalProperties").is_none(), "{}", t.name);
         let refs = values_of(&s, "$ref");
         assert!(refs.is_empty(), "{}: $ref at {:?}", t.name, refs);
         for combinator in ["oneOf", "anyOf", "allOf"] {

@@ -89,13 +89,10 @@ pub fn safe_arg_name(wire: &str) -> String {
 /// only on the base filter.
 pub fn inequality_description(wire: &str) -> Option<String> {
     if let Some(stem) = wire.strip_suffix('<') {
-        Some(format!(
-            "Only results with {stem} on or before this value (Twilio's {wire}=)."
-        ))
+        Some(format!("Only results with {stem} on or before this value."))
     } else {
-        wire.strip_suffix('>').map(|stem| {
-            format!("Only results with {stem} on or after this value (Twilio's {wire}=).")
-        })
+        wire.strip_suffix('>')
+            .map(|stem| format!("Only results with {stem} on or after this value."))
     }
 }
 

@@ -24,9 +24,6 @@ pub const FIELDS_ARG: &str = "fields";
 /// Path parameter the server fills from its configured account SID.
 const ACCOUNT_SID: &str = "AccountSid";
 
-/// Its description: the same for every tool, and never the SID itself.
-const ACCOUNT_SID_DESCRIPTION: &str = "Account SID; defaults to the server's account.";
-
 /// What every operation of one spec file shares.
 pub struct SpecContext<'a> {
     pub stem: &'a str,
@@ -82,9 +79,15 @@ pub fn build_tool(
         string_array(x_twilio(&at.item.extensions).and_then(|x| x.get("defaultOutputProperties")));
 
     let returns_resource = at.method != Method::Delete;
-    let input_schema = input_schema(&params, schemas, returns_resource, &default_output)?;
-    let title = title(at.op, &operation_id);
-    let description = description(ctx, at.op, &title, &at_least_one_of);
+    let input_schema = input_schema(
+        &params,
+        schemas,
+        &at_least_one_of,
+        returns_resource,
+        &default_output,
+    )?;
+    let title = title(&operation_id);
+    let description = description(at.op, &title, &at_least_one_of);
 
     Ok(ToolDef {
         name,
@@ -386,13 +389,24 @@ impl Args {
     }
 }
 
-/// `^AC[0-9a-fA-F]{32}$`: two capital letters and 32 hex digits.
+/// `^AC[0-9a-fA-F]{32}$`, or `^(SM|MM)[0-9a-fA-F]{32}$`: two capital
+/// letters (or a choice of them) and 32 hex digits.
 fn is_sid_pattern(pattern: &str) -> bool {
+    let two_capitals = |p: &str| p.len() == 2 && p.chars().all(|c| c.is_ascii_uppercase());
     pattern
         .strip_prefix('^')
         .and_then(|p| p.strip_suffix("[0-9a-fA-F]{32}$"))
-        .is_some_and(|prefix| prefix.len() == 2 && prefix.chars().all(|c| c.is_ascii_uppercase()))
+        .is_some_and(|prefix| {
+            two_capitals(prefix)
+                || prefix
+                    .strip_prefix('(')
+                    .and_then(|p| p.strip_suffix(')'))
+                    .is_some_and(|choices| choices.split('|').all(two_capitals))
+        })
 }
+
+/// Characters in a Twilio SID: two letters and 32 hex digits.
+const SID_LENGTH: u64 = 34;
 
 fn location_prefix(location: ParamLocation) -> &'static str {
     match location {
@@ -414,6 +428,7 @@ fn set_description(schema: &mut Value, desc: String) {
 fn input_schema(
     params: &[ParamDef],
     schemas: Vec<Value>,
+    at_least_one_of: &[Vec<String>],
     returns_resource: bool,
     default_output: &[String],
 ) -> Result<String, String> {
@@ -423,16 +438,29 @@ fn input_schema(
     for (param, mut schema) in params.iter().zip(schemas) {
         let name = param.name.clone();
         condense_descriptions(&mut schema, &arg_names);
+        for group in at_least_one_of.iter().filter(|g| g.contains(&name)) {
+            drop_group_restatement(&mut schema, group);
+        }
         shorten_long_enum(&mut schema);
         if param.pattern.is_some()
             && let Value::Object(obj) = &mut schema
         {
             // The SID's shape is checked by the server (`ParamDef::pattern`);
             // the name and description already tell a model what to pass.
+            // So are the 34-character lengths the pattern implies.
             obj.remove("pattern");
+            for length in ["minLength", "maxLength"] {
+                if obj.get(length).and_then(Value::as_u64) == Some(SID_LENGTH) {
+                    obj.remove(length);
+                }
+            }
         }
         if param.from_config {
-            set_description(&mut schema, ACCOUNT_SID_DESCRIPTION.into());
+            // Optional, and the server's instructions say it is filled in:
+            // a description on every tool would repeat that at a cost.
+            if let Value::Object(obj) = &mut schema {
+                obj.remove("description");
+            }
         } else if param.required {
             required.push(Value::String(name.clone()));
         }
@@ -440,10 +468,10 @@ fn input_schema(
     }
     if returns_resource {
         let desc = if default_output.is_empty() {
-            "Fields to return (default all).".to_string()
+            "Fields to return; default all.".to_string()
         } else {
             format!(
-                "Fields to return (default {}; [\"*\"]=all).",
+                "Fields to return; default {}; [\"*\"]: all.",
                 default_output.join(",")
             )
         };
@@ -458,8 +486,33 @@ fn input_schema(
     if !required.is_empty() {
         schema.insert("required".into(), Value::Array(required));
     }
-    schema.insert("additionalProperties".into(), Value::Bool(false));
+    // No `additionalProperties: false`: some clients (Gemini's function
+    // declarations) reject the keyword, and the server refuses unknown
+    // arguments itself, naming the valid ones.
     serde_json::to_string(&Value::Object(schema)).map_err(|e| e.to_string())
+}
+
+/// "You must provide an AreaCode or a PhoneNumber.": the tool description
+/// states each "at least one of" rule once; sentences after the first that
+/// name every argument of the group say it again.
+fn drop_group_restatement(schema: &mut Value, group: &[String]) {
+    let Some(Value::String(desc)) = schema.get_mut("description") else {
+        return;
+    };
+    let sentences = text::sentences(desc);
+    let kept: Vec<&String> = sentences
+        .iter()
+        .enumerate()
+        .filter(|(i, s)| *i == 0 || !group.iter().all(|name| s.contains(name.as_str())))
+        .map(|(_, s)| s)
+        .collect();
+    if kept.len() < sentences.len() {
+        *desc = kept
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+    }
 }
 
 /// Most enum values listed in a served input schema.
@@ -508,6 +561,10 @@ fn condense_descriptions(schema: &mut Value, arg_names: &[&str]) {
             is_boolean: obj.get("type").and_then(Value::as_str) == Some("boolean"),
             is_integer: obj.get("type").and_then(Value::as_str) == Some("integer"),
             has_default: obj.contains_key("default"),
+            is_date: matches!(
+                obj.get("format").and_then(Value::as_str),
+                Some("date-time" | "date")
+            ),
         };
         let condensed = text::condense(desc, arg_names, known);
         if let Some(default) = condensed
@@ -617,19 +674,15 @@ fn annotations(operation_id: &str, method: Method) -> Annotations {
     }
 }
 
-fn title(op: &Operation, operation_id: &str) -> String {
-    match op.summary.as_deref().map(text::clean) {
-        Some(s) if !s.is_empty() && s.len() <= 80 => s.trim_end_matches('.').to_string(),
-        _ => text::split_camel(operation_id),
-    }
+/// A display name from the operationId, which Twilio writes as verb and
+/// resource (`CreateIncomingPhoneNumber` → "Create Incoming Phone Number"):
+/// short and uniform, where summaries run to whole sentences that the
+/// description repeats.
+fn title(operation_id: &str) -> String {
+    text::split_camel(operation_id)
 }
 
-fn description(
-    ctx: &SpecContext<'_>,
-    op: &Operation,
-    title: &str,
-    at_least_one_of: &[Vec<String>],
-) -> String {
+fn description(op: &Operation, title: &str, at_least_one_of: &[Vec<String>]) -> String {
     let body = op
         .description
         .as_deref()
@@ -642,7 +695,6 @@ fn description(
     for group in at_least_one_of {
         out.push_str(&format!(" Give at least one of: {}.", group.join(", ")));
     }
-    out.push_str(&format!(" [Twilio {}]", naming::spec_short(ctx.stem)));
     out
 }
 

@@ -114,6 +114,10 @@ pub fn split_camel(ident: &str) -> String {
 /// Ends `text` with a full stop unless it already ends with punctuation.
 pub fn sentence(text: &str) -> String {
     let t = text.trim();
+    let t = TOOL_PHRASES
+        .iter()
+        .fold(t.to_string(), |t, (long, short)| t.replace(long, short));
+    let t = t.trim();
     if t.is_empty() || t.ends_with(['.', '!', '?', ':']) {
         t.to_string()
     } else {
@@ -160,6 +164,14 @@ mod tests {
     }
 }
 
+/// Twilio's stock phrases in operation descriptions that say nothing: every
+/// call acts on the configured account.
+const TOOL_PHRASES: &[(&str, &str)] = &[
+    (" belonging to the account used to make the request", ""),
+    (" associated with a Twilio Account", ""),
+    (" associated with your account", ""),
+];
+
 /// Sentences worth keeping after the first: they state a rule a caller must follow.
 const RULE_WORDS: &[&str] = &[
     "must",
@@ -175,7 +187,7 @@ const RULE_WORDS: &[&str] = &[
     "maximum",
     "minimum",
     "not allowed",
-    "only one",
+    "only",
     "mutually",
     "ignore",
     "deprecated",
@@ -203,6 +215,8 @@ pub struct Known<'a> {
     pub is_boolean: bool,
     pub is_integer: bool,
     pub has_default: bool,
+    /// `format: date-time` (or `date`): "in ISO 8601 format" goes without saying.
+    pub is_date: bool,
 }
 
 /// Condenses a cleaned parameter description, every rule deterministic:
@@ -210,8 +224,12 @@ pub struct Known<'a> {
 /// to, …); "Can be: …" sentences dropped when the schema lists the values;
 /// a stated default moved to the schema's `default`; `snake_case` names of
 /// sibling arguments rewritten as the argument names the caller uses
-/// (`sms_url` → `SmsUrl`); backticks dropped; "The SID of" → "SID of",
-/// "that we should use to call" → "to call".
+/// (`sms_url` → `SmsUrl`); backticks dropped; "in ISO 8601 format"
+/// sentences dropped for dates; Twilio's stock phrases shortened ("The SID
+/// of" → "SID of", "that we should use to call" → "to call", "A Boolean
+/// indicating whether or not" → "Whether", "A descriptive string that you
+/// create to describe" → "Name for", "It can be up to 64 characters long."
+/// → "Up to 64 characters.").
 pub fn condense(text: &str, arg_names: &[&str], known: Known<'_>) -> Condensed {
     let text = rename_references(text, arg_names);
     let mut default = None;
@@ -242,6 +260,9 @@ pub fn condense(text: &str, arg_names: &[&str], known: Known<'_>) -> Condensed {
         if lists_values && (known.is_boolean || !known.enum_values.is_empty()) {
             continue;
         }
+        if i > 0 && known.is_date && lower.contains("iso 8601") && sentence.len() <= 60 {
+            continue;
+        }
         // Later sentences only when they state a rule, briefly: a tool
         // definition is paid for in tokens on every request.
         if i == 0
@@ -252,11 +273,53 @@ pub fn condense(text: &str, arg_names: &[&str], known: Known<'_>) -> Condensed {
     }
     let mut out = kept.join(" ");
     for (long, short) in [
-        (" that we should use to call ", " to call "),
-        (" we should use to call ", " to call "),
+        (" that we should use to ", " to "),
+        (" we should use to ", " to "),
         (" that we should call ", " to call "),
         (" we should call ", " to call "),
         (" that we should use ", " to use "),
+        (" that we should associate with ", " to associate with "),
+        (" we should associate with ", " to associate with "),
+        ("A Boolean indicating whether or not ", "Whether "),
+        ("a Boolean indicating whether or not ", "whether "),
+        ("Boolean indicating whether or not ", "Whether "),
+        ("A Boolean indicating whether ", "Whether "),
+        ("a Boolean indicating whether ", "whether "),
+        ("Boolean indicating whether ", "Whether "),
+        (
+            "descriptive string that you created to describe ",
+            "name for ",
+        ),
+        (
+            "descriptive string that you create to describe ",
+            "name for ",
+        ),
+        (
+            "Descriptive string that you created to describe ",
+            "Name for ",
+        ),
+        (
+            "Descriptive string that you create to describe ",
+            "Name for ",
+        ),
+        ("It can be up to ", "Up to "),
+        ("Can be up to ", "Up to "),
+        (" characters long.", " characters."),
+        (" characters in length.", " characters."),
+        (
+            "This parameter will no longer have any effect as of ",
+            "No effect as of ",
+        ),
+        (
+            "How many resources to return in each list page.",
+            "Resources per page.",
+        ),
+        (" resource you wish to ", " to "),
+        (" resources to ", " to "),
+        (" resource to be fetched", " to fetch"),
+        (" resource to be updated", " to update"),
+        (" resource to be deleted", " to delete"),
+        (" resource to ", " to "),
         (
             "Twilio-provided string that uniquely identifies the ",
             "SID of the ",
@@ -348,7 +411,8 @@ fn rename_references(text: &str, arg_names: &[&str]) -> String {
 }
 
 /// Splits prose into sentences, not at "e.g." and the like.
-fn sentences(text: &str) -> Vec<String> {
+/// The sentences of a text (abbreviations such as "e.g." do not end one).
+pub fn sentences(text: &str) -> Vec<String> {
     const ABBREVIATIONS: &[&str] = &["e.g.", "i.e.", "etc.", "vs.", "approx.", "No.", "U.S."];
     let mut out = Vec::new();
     let mut current = String::new();
@@ -361,7 +425,8 @@ fn sentences(text: &str) -> Vec<String> {
         let ends = w.ends_with(['.', '!', '?'])
             && !ABBREVIATIONS.iter().any(|a| w.ends_with(a))
             && words.get(i + 1).is_some_and(|next| {
-                next.starts_with(|c: char| c.is_uppercase() || c == '[' || c == '*')
+                // Twilio starts some sentences in lower case ("jpeg, jpg, gif…").
+                next.starts_with(|c: char| c.is_alphabetic() || matches!(c, '[' | '*' | '('))
             });
         if ends {
             out.push(std::mem::take(&mut current));
@@ -436,6 +501,64 @@ mod condense_tests {
         assert_eq!(
             c.text,
             "Desired area code for your new incoming phone number. **You must provide an AreaCode or a PhoneNumber.** (US and Canada only)."
+        );
+    }
+
+    #[test]
+    fn stock_phrases_are_shortened() {
+        let c = condense(
+            "A descriptive string that you create to describe the resource. It can be up to 64 characters long.",
+            &[],
+            Known::default(),
+        );
+        assert_eq!(c.text, "Name for the resource. Up to 64 characters.");
+        let c = condense(
+            "For Link Shortening only: A Boolean indicating whether or not Twilio should shorten links.",
+            &[],
+            Known::default(),
+        );
+        assert_eq!(
+            c.text,
+            "For Link Shortening only: Whether Twilio should shorten links."
+        );
+        let c = condense(
+            "The SID of the Address resource that we should associate with the phone number.",
+            &[],
+            Known::default(),
+        );
+        assert_eq!(
+            c.text,
+            "SID of the Address to associate with the phone number."
+        );
+    }
+
+    #[test]
+    fn iso_dates_go_without_saying() {
+        let text = "Time that Twilio will send the message. Must be in ISO 8601 format.";
+        let date = Known {
+            is_date: true,
+            ..Known::default()
+        };
+        assert_eq!(
+            condense(text, &[], date).text,
+            "Time that Twilio will send the message."
+        );
+        assert_eq!(condense(text, &[], Known::default()).text, text);
+    }
+
+    #[test]
+    fn lower_case_and_parenthesised_sentences_are_sentences() {
+        assert_eq!(
+            sentences("Media URL. jpeg and png are supported. (US only)."),
+            ["Media URL.", "jpeg and png are supported.", "(US only)."]
+        );
+    }
+
+    #[test]
+    fn account_boilerplate_leaves_tool_descriptions() {
+        assert_eq!(
+            sentence("Fetch a number belonging to the account used to make the request"),
+            "Fetch a number."
         );
     }
 
