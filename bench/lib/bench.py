@@ -106,6 +106,7 @@ def git_info(root: Path, binary: Path) -> dict:
         "dirty_files": status.splitlines()[:20],
         "manifest_modified": bool(manifest),
         "binary_sha256": digest,
+        "binary_path": str(binary.relative_to(root)) if binary.is_relative_to(root) else str(binary),
         "binary_bytes": binary.stat().st_size,
         "binary_built": dt.datetime.fromtimestamp(binary.stat().st_mtime, dt.timezone.utc)
                           .isoformat(timespec="seconds"),

@@ -113,7 +113,8 @@ def markdown(r: dict) -> str:
     L.append(f"- twilio-mcp commit `{g['commit'][:12]}`"
              + (" with uncommitted changes in server/codegen" if g["dirty_server_or_codegen"]
                 else " (server/ and codegen/ as committed)")
-             + (f"; release binary {g['binary_bytes'] / 1e6:.1f} MB, built {g['binary_built']},"
+             + (f"; binary `{g.get('binary_path', 'target/release/twilio-mcp')}`"
+                f" {g['binary_bytes'] / 1e6:.1f} MB, built {g['binary_built']},"
                 f" sha256 `{g['binary_sha256'][:12]}`" if g.get("binary_sha256") else ""))
     L.append(f"- load average at start {r['loadavg_start']}, at end {r['loadavg_end']}"
              f" (waited {r.get('waited_for_quiet_s', 0):.0f} s for a quieter machine first); "
