@@ -4,8 +4,10 @@ RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
-RUN cargo build --release --locked --bin twilio-mcp \
-    && cp target/release/twilio-mcp /twilio-mcp
+# The dist profile (fat LTO) is what the benchmark measures: a smaller binary
+# that starts faster and holds less memory than --release.
+RUN cargo build --profile dist --locked --bin twilio-mcp \
+    && cp target/dist/twilio-mcp /twilio-mcp
 
 # Run: distroless with CA certificates, as an unprivileged user.
 FROM gcr.io/distroless/cc-debian12:nonroot

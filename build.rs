@@ -7,7 +7,7 @@
 use std::env;
 use std::fs;
 use std::path::PathBuf;
-use std::process::exit;
+use std::process::{Command, exit};
 
 use twilio_mcp_codegen::fetch::{self, SpecPin};
 
@@ -48,13 +48,32 @@ fn run() -> Result<(), String> {
 /// The catalog's static tables hold tens of thousands of pointers, each one
 /// a load-time relocation in a position-independent executable. Packed
 /// relative relocations (DT_RELR) store them in a few kilobytes instead of
-/// 24 bytes each, so the loader reads far less; glibc 2.36+ and GNU ld 2.38+
-/// (or lld) support them. Only for the server binary, on GNU/Linux.
+/// 24 bytes each, so the loader reads far less. The binary then needs glibc
+/// 2.36+ to start (and GNU ld 2.38+ or lld to link), so this is only for
+/// native builds on GNU/Linux whose glibc has it; elsewhere nothing changes.
 fn link_relocations_packed() {
     let os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
     let target_env = env::var("CARGO_CFG_TARGET_ENV").unwrap_or_default();
-    if os == "linux" && target_env == "gnu" {
+    let native = env::var("HOST").ok() == env::var("TARGET").ok();
+    if os == "linux" && target_env == "gnu" && native && glibc_at_least(2, 36) {
         println!("cargo:rustc-link-arg-bins=-Wl,-z,pack-relative-relocs");
+    }
+}
+
+/// This machine's glibc (`getconf GNU_LIBC_VERSION`: "glibc 2.36").
+fn glibc_at_least(major: u32, minor: u32) -> bool {
+    let Ok(output) = Command::new("getconf").arg("GNU_LIBC_VERSION").output() else {
+        return false;
+    };
+    let text = String::from_utf8_lossy(&output.stdout);
+    let mut numbers = text
+        .trim()
+        .trim_start_matches("glibc ")
+        .split('.')
+        .map(|n| n.parse::<u32>().ok());
+    match (numbers.next().flatten(), numbers.next().flatten()) {
+        (Some(a), Some(b)) => (a, b) >= (major, minor),
+        _ => false,
     }
 }
 

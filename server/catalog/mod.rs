@@ -2,8 +2,10 @@
 //!
 //! `build.rs` generates `generated` from Twilio's OpenAPI specs (see the
 //! `codegen` crate): plain `static` data, one slice of [`Tool`]s per OpenAPI
-//! tag. Nothing here parses a spec; input schemas are pre-serialised JSON,
-//! parsed at most once per tool, on first use.
+//! tag. Nothing here parses a spec. Input schemas are compact JSON text:
+//! `tools/list` concatenates them (`crate::listing`), and one is parsed
+//! (once, cached) only when its tool is called, described, or listed
+//! through rmcp's own path.
 
 use std::sync::{Arc, LazyLock, OnceLock};
 
