@@ -66,9 +66,11 @@ pub fn plain_request_id(envelope: &serde_json::Value) -> Option<&serde_json::Val
     {
         return None;
     }
+    // Ids as rmcp keeps them verbatim: strings and integers that fit an
+    // i64 (it rewrites `1.0` as `1` and refuses `1.5`).
     let id = envelope
         .get("id")
-        .filter(|id| id.is_number() || id.is_string())?;
+        .filter(|id| id.is_string() || id.is_i64())?;
     match envelope.get("params") {
         None | Some(serde_json::Value::Null) => Some(id),
         Some(serde_json::Value::Object(params)) if params.is_empty() => Some(id),

@@ -179,3 +179,66 @@ async fn other_messages_pass_through() {
     assert!(list.contains(r#""id":7"#), "{list}");
     assert_eq!(client.close().await, 1);
 }
+
+#[tokio::test]
+async fn ids_rmcp_would_rewrite_go_to_rmcp() {
+    // rmcp answers `1.0` as `1` and refuses `1.5`: the fast path steps aside.
+    let (answers, fast_answers) = both(
+        &[],
+        "2025-06-18",
+        &[
+            r#"{"jsonrpc":"2.0","id":1.0,"method":"tools/list"}"#,
+            r#"{"jsonrpc":"2.0","id":7,"method":"tools/list"}"#,
+        ],
+    )
+    .await;
+    assert_eq!(fast_answers, 1);
+    assert!(answers[0].contains(r#""id":1,"#), "{}", answers[0]);
+}
+
+#[tokio::test]
+async fn long_lines_pass_through_and_a_cut_last_line_is_not_answered() {
+    let mut outputs = Vec::new();
+    for fast in [true, false] {
+        let mut client = Client::start(fast, &[]);
+        client.initialize("2025-06-18").await;
+        // Far longer than the module ever holds: streamed to rmcp.
+        let big = "x".repeat(300 * 1024);
+        client
+            .send(&format!(
+                r#"{{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{{"name":"ApiV2010_CreateMessage","arguments":{{"To":"+15551234567","Body":"{big}","Bogus":1}}}}}}"#
+            ))
+            .await;
+        let answer = client.receive().await;
+        assert!(
+            answer.contains(r#""id":8"#),
+            "{}",
+            &answer[..200.min(answer.len())]
+        );
+        assert!(
+            answer.contains("unknown argument `Bogus`"),
+            "{}",
+            &answer[..300.min(answer.len())]
+        );
+        // A last tools/list without its newline: rmcp drops an incomplete
+        // message, and so does the fast path.
+        client
+            .to_server
+            .write_all(br#"{"jsonrpc":"2.0","id":9,"method":"tools/list"}"#)
+            .await
+            .expect("send");
+        client.to_server.shutdown().await.expect("close stdin");
+        let mut rest = String::new();
+        tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            tokio::io::AsyncReadExt::read_to_string(&mut client.from_server, &mut rest),
+        )
+        .await
+        .expect("stdout closes")
+        .expect("read");
+        let fast_answers = client.server.await.expect("task").expect("clean end");
+        assert_eq!(fast_answers, 0);
+        outputs.push(rest);
+    }
+    assert_eq!(outputs[0], outputs[1]);
+}

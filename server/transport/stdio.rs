@@ -12,7 +12,7 @@
 //! line goes to rmcp unchanged.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 
 use bytes::Bytes;
 use rmcp::ServiceExt;
@@ -61,7 +61,7 @@ where
     let (lines, outbox) = mpsc::channel::<Line>(64);
     let session = Arc::new(Session::default());
 
-    let writer = tokio::spawn(write_lines(outbox, output));
+    let mut writer = tokio::spawn(write_lines(outbox, output));
     let rmcp_answers = tokio::spawn(forward_rmcp(from_rmcp, lines.clone(), session.clone()));
     let client = tokio::spawn(route_client(
         input,
@@ -81,7 +81,23 @@ where
             .map_err(|e| format!("stdio session ended with an error: {e}"))?;
         Ok::<(), String>(())
     };
-    let served = server.await;
+    tokio::pin!(server);
+    let served = tokio::select! {
+        biased;
+        served = &mut server => served,
+        written = &mut writer => {
+            // stdout failed (the client is gone): end the session instead
+            // of working for nobody. Dropping both ends of the pipe gives
+            // rmcp end-of-input.
+            client.abort();
+            rmcp_answers.abort();
+            let _ = server.await;
+            return Err(match written {
+                Ok(Err(e)) => format!("writing to stdout failed: {e}"),
+                _ => "the stdout writer stopped".to_string(),
+            });
+        }
+    };
     // rmcp has stopped: the client's side ends with it, and the writer
     // finishes once every answer is out.
     client.abort();
@@ -95,16 +111,30 @@ where
 /// Bytes buffered between this module and rmcp in each direction.
 const PIPE_BYTES: usize = 1 << 16;
 
+/// Longest client line this module holds to look at: a plain `tools/list`
+/// is a few dozen bytes, so longer lines (tool calls with large arguments)
+/// stream through to rmcp as they arrive, and rmcp applies its own limit.
+const INSPECT_BYTES: usize = 64 * 1024;
+
 /// One message for stdout, in pieces written one after another (so a large
 /// shared `tools/list` result is written without being copied).
 type Line = Vec<Bytes>;
 
+/// The protocol version rmcp agreed on, as far as the fast path cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+enum Version {
+    NotYet = 0,
+    /// Its `tools/list` answer is the plain result.
+    Plain = 1,
+    Other = 2,
+}
+
 /// What this module has seen of the session's handshake.
 #[derive(Debug, Default)]
 struct Session {
-    /// rmcp agreed on a protocol version whose `tools/list` answer is the
-    /// plain result.
-    plain_version: AtomicBool,
+    /// A [`Version`].
+    version: AtomicU8,
     /// The client sent `notifications/initialized`.
     initialized: AtomicBool,
     /// `tools/list` requests answered here.
@@ -113,7 +143,66 @@ struct Session {
 
 impl Session {
     fn ready(&self) -> bool {
-        self.initialized.load(Ordering::Acquire) && self.plain_version.load(Ordering::Acquire)
+        self.initialized.load(Ordering::Acquire)
+            && self.version.load(Ordering::Acquire) == Version::Plain as u8
+    }
+}
+
+/// How [`read_line`] ended.
+enum Read {
+    /// A whole line (with its newline) is in the buffer.
+    Line,
+    /// A line too long to hold went to rmcp as it arrived.
+    PassedOn,
+    /// End of input (a last line without newline went to rmcp, which drops
+    /// it as incomplete), or an error either side.
+    End,
+}
+
+/// Reads the next client line into `line` when it is at most
+/// [`INSPECT_BYTES`] long; a longer one goes straight to `to_rmcp`.
+async fn read_line<R, W>(input: &mut BufReader<R>, line: &mut Vec<u8>, to_rmcp: &mut W) -> Read
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    line.clear();
+    let mut passing_on = false;
+    loop {
+        let Ok(buf) = input.fill_buf().await else {
+            return Read::End;
+        };
+        if buf.is_empty() {
+            if !line.is_empty() {
+                let _ = to_rmcp.write_all(line).await;
+            }
+            return Read::End;
+        }
+        let newline = buf.iter().position(|&b| b == b'\n');
+        let chunk = &buf[..newline.map_or(buf.len(), |i| i + 1)];
+        let taken = chunk.len();
+        if !passing_on && line.len() + taken > INSPECT_BYTES {
+            passing_on = true;
+            if to_rmcp.write_all(line).await.is_err() {
+                return Read::End;
+            }
+            line.clear();
+        }
+        if passing_on {
+            if to_rmcp.write_all(chunk).await.is_err() {
+                return Read::End;
+            }
+        } else {
+            line.extend_from_slice(chunk);
+        }
+        input.consume(taken);
+        if newline.is_some() {
+            return if passing_on {
+                Read::PassedOn
+            } else {
+                Read::Line
+            };
+        }
     }
 }
 
@@ -133,10 +222,10 @@ async fn route_client<R, W>(
     let mut input = BufReader::new(input);
     let mut line = Vec::new();
     loop {
-        line.clear();
-        match input.read_until(b'\n', &mut line).await {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {}
+        match read_line(&mut input, &mut line, &mut to_rmcp).await {
+            Read::Line => {}
+            Read::PassedOn => continue,
+            Read::End => break,
         }
         if let Some(state) = &fast
             && session.ready()
@@ -174,6 +263,10 @@ async fn route_client<R, W>(
 
 /// rmcp's lines, passed on to the writer; the answer to `initialize` tells
 /// which protocol version the session speaks.
+///
+/// The version is recorded before that answer is queued: a client sends
+/// `notifications/initialized` (which opens the fast path) only after
+/// reading it, so no fast answer can overtake it.
 async fn forward_rmcp<R>(from_rmcp: R, lines: mpsc::Sender<Line>, session: Arc<Session>)
 where
     R: AsyncRead + Unpin,
@@ -185,17 +278,19 @@ where
             Ok(0) | Err(_) => break,
             Ok(_) => {}
         }
-        if !session.initialized.load(Ordering::Relaxed)
+        if session.version.load(Ordering::Relaxed) == Version::NotYet as u8
             && contains(&line, b"\"protocolVersion\"")
             && let Ok(message) = serde_json::from_slice::<Value>(&line)
             && let Some(version) = message
                 .pointer("/result/protocolVersion")
                 .and_then(Value::as_str)
         {
-            session.plain_version.store(
-                listing::PLAIN_RESULT_VERSIONS.contains(&version),
-                Ordering::Release,
-            );
+            let version = if listing::PLAIN_RESULT_VERSIONS.contains(&version) {
+                Version::Plain
+            } else {
+                Version::Other
+            };
+            session.version.store(version as u8, Ordering::Release);
         }
         if lines.send(vec![Bytes::from(line)]).await.is_err() {
             break;
