@@ -106,6 +106,21 @@ pub async fn call(
     name: &str,
     arguments: Map<String, Value>,
 ) -> Result<CallToolResult, McpError> {
+    // The schemas carry no `additionalProperties: false` (some clients
+    // reject it): unknown arguments are refused here (and in CALL below).
+    let valid: &[&str] = match name {
+        SEARCH => &["query", "limit"],
+        DESCRIBE => &["name"],
+        _ => &[],
+    };
+    if !valid.is_empty()
+        && let Some(extra) = arguments.keys().find(|k| !valid.contains(&k.as_str()))
+    {
+        return Ok(tool_error(format!(
+            "unknown argument `{extra}`; valid arguments: {}",
+            valid.join(", ")
+        )));
+    }
     match name {
         SEARCH => {
             let Some(query) = arguments.get("query").and_then(Value::as_str) else {

@@ -120,3 +120,22 @@ async def test_discover_search_stays_in_selected_services(server) -> None:
         names = [r["name"] for r in found.structured_content["results"]]
         assert "ApiV2010_CreateMessage" not in names
         assert found.structured_content["services"] == ["Voice"]
+
+
+async def test_discover_tools_refuse_unknown_arguments(server, upstream) -> None:
+    # The discovery schemas leave `additionalProperties` out (some clients
+    # reject it), so the server names the valid arguments itself.
+    async with Client(f"{server.url}?mode=discover", mode="legacy") as client:
+        for tool, args, valid in [
+            ("search_twilio_tools", {"query": "sms", "lang": "en"}, "query, limit"),
+            ("describe_twilio_tool", {"name": "ApiV2010_CreateMessage", "verbose": True}, "name"),
+        ]:
+            result = await client.call_tool(tool, args)
+            assert result.is_error, (tool, result)
+            text = result.content[0].text
+            assert "unknown argument" in text and valid in text, text
+        called = await client.call_tool(
+            "call_twilio_tool", {"name": "ApiV2010_ListMessage", "PageSize": 5}
+        )
+        assert called.is_error and "inside `arguments`" in called.content[0].text
+    assert upstream.recorded() == []
