@@ -86,8 +86,8 @@ pub fn build_tool(
         returns_resource,
         &default_output,
     )?;
-    let title = title(&operation_id);
-    let description = description(at.op, &title, &at_least_one_of);
+    let title = title(ctx.prefix, &operation_id);
+    let description = description(at.op, &operation_id, &at_least_one_of);
 
     Ok(ToolDef {
         name,
@@ -503,7 +503,7 @@ fn drop_group_restatement(schema: &mut Value, group: &[String]) {
     let kept: Vec<&String> = sentences
         .iter()
         .enumerate()
-        .filter(|(i, s)| *i == 0 || !group.iter().all(|name| s.contains(name.as_str())))
+        .filter(|(i, s)| *i == 0 || !group.iter().all(|name| text::contains_words(s, name)))
         .map(|(_, s)| s)
         .collect();
     if kept.len() < sentences.len() {
@@ -675,14 +675,17 @@ fn annotations(operation_id: &str, method: Method) -> Annotations {
 }
 
 /// A display name from the operationId, which Twilio writes as verb and
-/// resource (`CreateIncomingPhoneNumber` → "Create Incoming Phone Number"):
-/// short and uniform, where summaries run to whole sentences that the
-/// description repeats.
-fn title(operation_id: &str) -> String {
-    text::split_camel(operation_id)
+/// resource, and the product (`CreateService` in chat_v1 → "Create Service
+/// (ChatV1)"): short and uniform, where summaries run to whole sentences
+/// that the description repeats, and distinct where an operationId recurs
+/// across products.
+fn title(prefix: &str, operation_id: &str) -> String {
+    format!("{} ({prefix})", text::split_camel(operation_id))
 }
 
-fn description(op: &Operation, title: &str, at_least_one_of: &[Vec<String>]) -> String {
+/// The operation's description, else its summary, else its operationId in
+/// words; then one sentence per "at least one of" group.
+fn description(op: &Operation, operation_id: &str, at_least_one_of: &[Vec<String>]) -> String {
     let body = op
         .description
         .as_deref()
@@ -690,8 +693,8 @@ fn description(op: &Operation, title: &str, at_least_one_of: &[Vec<String>]) -> 
         .filter(|d| !d.is_empty())
         .or_else(|| op.summary.as_deref().map(text::clean))
         .filter(|d| !d.is_empty())
-        .unwrap_or_else(|| title.to_string());
-    let mut out = text::sentence(&body);
+        .unwrap_or_else(|| text::split_camel(operation_id));
+    let mut out = text::tool_description(&body);
     for group in at_least_one_of {
         out.push_str(&format!(" Give at least one of: {}.", group.join(", ")));
     }

@@ -111,13 +111,18 @@ pub fn split_camel(ident: &str) -> String {
     out
 }
 
+/// A cleaned operation description for a tool: Twilio's account
+/// boilerplate dropped ([`TOOL_PHRASES`]), ending with a full stop.
+pub fn tool_description(text: &str) -> String {
+    let text = TOOL_PHRASES
+        .iter()
+        .fold(text.to_string(), |t, (long, short)| t.replace(long, short));
+    sentence(&text)
+}
+
 /// Ends `text` with a full stop unless it already ends with punctuation.
 pub fn sentence(text: &str) -> String {
     let t = text.trim();
-    let t = TOOL_PHRASES
-        .iter()
-        .fold(t.to_string(), |t, (long, short)| t.replace(long, short));
-    let t = t.trim();
     if t.is_empty() || t.ends_with(['.', '!', '?', ':']) {
         t.to_string()
     } else {
@@ -197,6 +202,21 @@ const RULE_WORDS: &[&str] = &[
     "instead of",
 ];
 
+/// True when `phrase` occurs in `text` as whole words ("only" is not in
+/// "commonly").
+pub fn contains_words(text: &str, phrase: &str) -> bool {
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    text.match_indices(phrase).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + phrase.len()..].chars().next();
+        !before.is_some_and(is_word) && !after.is_some_and(is_word)
+    })
+}
+
+/// Longest "Must be in ISO 8601 format." sentence dropped for a date: a
+/// longer one says more than the format.
+const FORMAT_SENTENCE: usize = 60;
+
 /// Longest later sentence kept by [`condense`].
 const MAX_RULE_SENTENCE: usize = 110;
 
@@ -260,13 +280,15 @@ pub fn condense(text: &str, arg_names: &[&str], known: Known<'_>) -> Condensed {
         if lists_values && (known.is_boolean || !known.enum_values.is_empty()) {
             continue;
         }
-        if i > 0 && known.is_date && lower.contains("iso 8601") && sentence.len() <= 60 {
+        if i > 0 && known.is_date && lower.contains("iso 8601") && sentence.len() <= FORMAT_SENTENCE
+        {
             continue;
         }
         // Later sentences only when they state a rule, briefly: a tool
         // definition is paid for in tokens on every request.
         if i == 0
-            || (sentence.len() <= MAX_RULE_SENTENCE && RULE_WORDS.iter().any(|w| lower.contains(w)))
+            || (sentence.len() <= MAX_RULE_SENTENCE
+                && RULE_WORDS.iter().any(|w| contains_words(&lower, w)))
         {
             kept.push(sentence);
         }
@@ -314,12 +336,6 @@ pub fn condense(text: &str, arg_names: &[&str], known: Known<'_>) -> Condensed {
             "How many resources to return in each list page.",
             "Resources per page.",
         ),
-        (" resource you wish to ", " to "),
-        (" resources to ", " to "),
-        (" resource to be fetched", " to fetch"),
-        (" resource to be updated", " to update"),
-        (" resource to be deleted", " to delete"),
-        (" resource to ", " to "),
         (
             "Twilio-provided string that uniquely identifies the ",
             "SID of the ",
@@ -330,8 +346,10 @@ pub fn condense(text: &str, arg_names: &[&str], known: Known<'_>) -> Condensed {
         ),
         ("The unique string that identifies the ", "SID of the "),
     ] {
+        // In order: a longer phrase goes before any shorter one inside it.
         out = out.replace(long, short);
     }
+    out = drop_resource_word(&out);
     for article in ["The ", "A ", "An "] {
         if let Some(rest) = out.strip_prefix(article)
             && rest.starts_with(|c: char| c.is_alphabetic())
@@ -348,6 +366,56 @@ pub fn condense(text: &str, arg_names: &[&str], known: Known<'_>) -> Condensed {
         out.clear();
     }
     Condensed { text: out, default }
+}
+
+/// "the Message resource to be fetched" → "the Message to fetch": the word
+/// "resource(s)" goes only after a capitalised resource name and before
+/// "to" or "you wish to" (after "the" it is the noun itself and stays).
+fn drop_resource_word(text: &str) -> String {
+    let words: Vec<&str> = text.split(' ').collect();
+    let mut out: Vec<String> = Vec::with_capacity(words.len());
+    let mut i = 0;
+    while i < words.len() {
+        let word = words[i];
+        let after_name = out
+            .last()
+            .is_some_and(|prev| prev.starts_with(|c: char| c.is_ascii_uppercase()));
+        if matches!(word, "resource" | "resources") && after_name {
+            match (words.get(i + 1), words.get(i + 2), words.get(i + 3)) {
+                (Some(&"to"), Some(&"be"), Some(done)) if active_verb(done).is_some() => {
+                    out.push("to".into());
+                    out.extend(active_verb(done));
+                    i += 4;
+                    continue;
+                }
+                (Some(&"to"), ..) => {
+                    i += 1;
+                    continue;
+                }
+                (Some(&"you"), Some(&"wish"), Some(&"to")) => {
+                    out.push("to".into());
+                    i += 4;
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        out.push(word.to_string());
+        i += 1;
+    }
+    out.join(" ")
+}
+
+/// "fetched." → "fetch.", for "to be fetched" → "to fetch".
+fn active_verb(word: &str) -> Option<String> {
+    let bare = word.trim_end_matches(['.', ',', ';']);
+    let verb = match bare {
+        "fetched" => "fetch",
+        "updated" => "update",
+        "deleted" => "delete",
+        _ => return None,
+    };
+    Some(format!("{verb}{}", &word[bare.len()..]))
 }
 
 /// True when every word of `text` is filler or a word of the tool's
@@ -410,10 +478,15 @@ fn rename_references(text: &str, arg_names: &[&str]) -> String {
     out
 }
 
-/// Splits prose into sentences, not at "e.g." and the like.
-/// The sentences of a text (abbreviations such as "e.g." do not end one).
+/// The sentences of a text: a word ending in `.`, `!` or `?` ends one when
+/// the next word starts with a letter, `[`, `*` or `(` (Twilio starts some
+/// in lower case, "jpeg, jpg, gif…"), unless it is an abbreviation ("e.g.")
+/// or a list number ("1.").
 pub fn sentences(text: &str) -> Vec<String> {
-    const ABBREVIATIONS: &[&str] = &["e.g.", "i.e.", "etc.", "vs.", "approx.", "No.", "U.S."];
+    const ABBREVIATIONS: &[&str] = &[
+        "e.g.", "eg.", "i.e.", "etc.", "vs.", "approx.", "no.", "u.s.", "a.m.", "p.m.", "inc.",
+        "ltd.", "min.", "max.", "incl.", "cf.", "st.",
+    ];
     let mut out = Vec::new();
     let mut current = String::new();
     let words: Vec<&str> = text.split(' ').collect();
@@ -422,10 +495,12 @@ pub fn sentences(text: &str) -> Vec<String> {
             current.push(' ');
         }
         current.push_str(w);
+        let lower = w.to_lowercase();
+        let list_number = w.trim_end_matches('.').chars().all(|c| c.is_ascii_digit());
         let ends = w.ends_with(['.', '!', '?'])
-            && !ABBREVIATIONS.iter().any(|a| w.ends_with(a))
+            && !list_number
+            && !ABBREVIATIONS.iter().any(|a| lower.ends_with(a))
             && words.get(i + 1).is_some_and(|next| {
-                // Twilio starts some sentences in lower case ("jpeg, jpg, gif…").
                 next.starts_with(|c: char| c.is_alphabetic() || matches!(c, '[' | '*' | '('))
             });
         if ends {
@@ -533,6 +608,59 @@ mod condense_tests {
     }
 
     #[test]
+    fn resource_goes_only_after_a_resource_name() {
+        for (text, want) in [
+            (
+                "The SID of the Message resource to be fetched.",
+                "SID of the Message to fetch.",
+            ),
+            (
+                "The SID of the Message resource you wish to delete",
+                "SID of the Message to delete",
+            ),
+            (
+                "The SID of the IncomingPhoneNumber resource to update.",
+                "SID of the IncomingPhoneNumber to update.",
+            ),
+            // After "the", "resource" is the noun itself.
+            (
+                "The status of the resources to read.",
+                "Status of the resources to read.",
+            ),
+            (
+                "The unique id that identifies the resource to fetch.",
+                "Unique id that identifies the resource to fetch.",
+            ),
+        ] {
+            assert_eq!(condense(text, &[], Known::default()).text, want, "{text}");
+        }
+    }
+
+    #[test]
+    fn rule_words_are_whole_words() {
+        let c = condense(
+            "The region. Commonly used in tests. (US and Canada only).",
+            &[],
+            Known::default(),
+        );
+        assert_eq!(c.text, "Region. (US and Canada only).");
+        assert!(contains_words("x only y", "only"));
+        assert!(!contains_words("commonly", "only"));
+    }
+
+    #[test]
+    fn list_numbers_and_abbreviations_do_not_end_sentences() {
+        assert_eq!(
+            sentences("Steps: 1. opened 2. signed. E.g. for a TOTP factor. Done."),
+            [
+                "Steps: 1. opened 2. signed.",
+                "E.g. for a TOTP factor.",
+                "Done."
+            ]
+        );
+    }
+
+    #[test]
     fn iso_dates_go_without_saying() {
         let text = "Time that Twilio will send the message. Must be in ISO 8601 format.";
         let date = Known {
@@ -557,9 +685,11 @@ mod condense_tests {
     #[test]
     fn account_boilerplate_leaves_tool_descriptions() {
         assert_eq!(
-            sentence("Fetch a number belonging to the account used to make the request"),
+            tool_description("Fetch a number belonging to the account used to make the request"),
             "Fetch a number."
         );
+        // Only tool descriptions: `sentence` is plain punctuation.
+        assert_eq!(sentence("Used by the account"), "Used by the account.");
     }
 
     #[test]

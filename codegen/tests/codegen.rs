@@ -149,14 +149,18 @@ fn same_operation_id_in_two_specs_gives_distinct_tools() {
 #[test]
 fn titles_and_descriptions() {
     let list = tool("AcmeAlphaV1_ListThing");
-    // The title is the operationId split into words, whatever the summary.
-    assert_eq!(list.title, "List Thing");
+    // The title is the operationId split into words and the product,
+    // whatever the summary.
+    assert_eq!(list.title, "List Thing (AcmeAlphaV1)");
     // Markdown links are reduced to their text.
     assert_eq!(
         list.description,
         "Retrieve a list of Things belonging to the account."
     );
-    assert_eq!(tool("AcmeAlphaV1_FetchThing").title, "Fetch Thing");
+    assert_eq!(
+        tool("AcmeAlphaV1_FetchThing").title,
+        "Fetch Thing (AcmeAlphaV1)"
+    );
     // No description and no summary: the title is the description.
     assert_eq!(tool("AcmeAlphaV1_FetchThing").description, "Fetch Thing.");
     // No description: the summary is the description.
