@@ -50,8 +50,14 @@ fn run() -> Result<(), String> {
 /// relative relocations (DT_RELR) store them in a few kilobytes instead of
 /// 24 bytes each, so the loader reads far less. The binary then needs glibc
 /// 2.36+ to start (and GNU ld 2.38+ or lld to link), so this is only for
-/// native builds on GNU/Linux whose glibc has it; elsewhere nothing changes.
+/// native builds on GNU/Linux whose glibc has it, unless turned off;
+/// elsewhere nothing changes.
 fn link_relocations_packed() {
+    // `TWILIO_MCP_PACK_RELOCS=0` builds a binary for older glibc systems.
+    println!("cargo:rerun-if-env-changed=TWILIO_MCP_PACK_RELOCS");
+    if env::var("TWILIO_MCP_PACK_RELOCS").is_ok_and(|v| v == "0") {
+        return;
+    }
     let os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
     let target_env = env::var("CARGO_CFG_TARGET_ENV").unwrap_or_default();
     let native = env::var("HOST").ok() == env::var("TARGET").ok();
