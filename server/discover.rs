@@ -106,23 +106,11 @@ pub async fn call(
     name: &str,
     arguments: Map<String, Value>,
 ) -> Result<CallToolResult, McpError> {
-    // The schemas carry no `additionalProperties: false` (some clients
-    // reject it): unknown arguments are refused here (and in CALL below).
-    let valid: &[&str] = match name {
-        SEARCH => &["query", "limit"],
-        DESCRIBE => &["name"],
-        _ => &[],
-    };
-    if !valid.is_empty()
-        && let Some(extra) = arguments.keys().find(|k| !valid.contains(&k.as_str()))
-    {
-        return Ok(tool_error(format!(
-            "unknown argument `{extra}`; valid arguments: {}",
-            valid.join(", ")
-        )));
-    }
     match name {
         SEARCH => {
+            if let Some(refused) = refuse_unknown(&arguments, &["query", "limit"], None) {
+                return Ok(refused);
+            }
             let Some(query) = arguments.get("query").and_then(Value::as_str) else {
                 return Ok(tool_error(
                     "missing required argument `query` (a string)".into(),
@@ -151,6 +139,9 @@ pub async fn call(
             Ok(success(value))
         }
         DESCRIBE => {
+            if let Some(refused) = refuse_unknown(&arguments, &["name"], None) {
+                return Ok(refused);
+            }
             let Some(tool_name) = arguments.get("name").and_then(Value::as_str) else {
                 return Ok(tool_error(
                     "missing required argument `name` (a string)".into(),
@@ -200,13 +191,9 @@ pub async fn call(
                 Some(Value::Object(m)) => m.clone(),
                 Some(_) => return Ok(tool_error("argument `arguments` must be an object".into())),
             };
-            if let Some(extra) = arguments
-                .keys()
-                .find(|k| !["name", "arguments"].contains(&k.as_str()))
-            {
-                return Ok(tool_error(format!(
-                    "unknown argument `{extra}`; pass the tool's arguments inside `arguments`"
-                )));
+            let hint = "pass the tool's arguments inside `arguments`";
+            if let Some(refused) = refuse_unknown(&arguments, &["name", "arguments"], Some(hint)) {
+                return Ok(refused);
             }
             match server.call_catalog_tool(scope, tool_name, inner).await {
                 Ok(result) => Ok(result),
@@ -221,6 +208,22 @@ pub async fn call(
             None,
         )),
     }
+}
+
+/// A tool error for the first argument not in `valid`, ending with `hint`
+/// or the valid names. The schemas carry no `additionalProperties: false`
+/// (some clients reject it), so this is where unknown arguments stop.
+fn refuse_unknown(
+    arguments: &Map<String, Value>,
+    valid: &[&str],
+    hint: Option<&str>,
+) -> Option<CallToolResult> {
+    let extra = arguments.keys().find(|k| !valid.contains(&k.as_str()))?;
+    let hint = hint.map_or_else(
+        || format!("valid arguments: {}", valid.join(", ")),
+        str::to_string,
+    );
+    Some(tool_error(format!("unknown argument `{extra}`; {hint}")))
 }
 
 fn success(value: Value) -> CallToolResult {

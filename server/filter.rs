@@ -218,8 +218,8 @@ pub struct ToolSet {
     pub selection: Selection,
     /// Selected and permitted, in catalog order.
     pub ids: Vec<ToolId>,
-    /// The `tools/list` result for these tools, serialised once
-    /// (see `transport::http`'s fast path).
+    /// The `tools/list` result for these tools, written once by
+    /// `crate::listing` and shared by both transports' fast paths.
     pub list_json: std::sync::OnceLock<bytes::Bytes>,
 }
 
