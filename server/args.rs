@@ -12,7 +12,7 @@ use std::sync::{LazyLock, OnceLock};
 
 use serde_json::{Map, Value};
 
-use crate::catalog::{self, HttpMethod, Tool, ToolId, ValueKind};
+use crate::catalog::{self, Tool, ToolId, ValueKind};
 
 /// Name of the argument that picks response fields (not sent to Twilio);
 /// codegen adds it to every tool that returns a resource.
@@ -32,7 +32,7 @@ impl std::error::Error for ArgError {}
 
 /// Checks `args` against the tool's parameters and input schema.
 pub fn check(id: ToolId, tool: &Tool, args: &Map<String, Value>) -> Result<(), ArgError> {
-    let takes_fields = tool.method != HttpMethod::Delete;
+    let takes_fields = tool.takes_fields();
     for (name, value) in args {
         if name == FIELDS_ARG && takes_fields {
             check_fields(value)?;

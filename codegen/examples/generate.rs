@@ -34,7 +34,7 @@ fn main() {
     for f in catalog
         .findings
         .iter()
-        .filter(|f| f.level != twilio_mcp_codegen::model::Level::Info)
+        .filter(|f| f.level != twilio_mcp_codegen::model::FindingLevel::Info)
     {
         println!("{:?} {} {:?}: {}", f.level, f.spec, f.operation, f.message);
     }

@@ -6,7 +6,6 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::model::{Catalog, ParamDef, ToolDef};
-use crate::operation::kind_word;
 
 /// Tools added, removed and changed between two catalogs.
 #[derive(Debug, Default, Serialize, PartialEq)]
@@ -105,15 +104,15 @@ fn tool_changes(old: &ToolDef, new: &ToolDef) -> Vec<String> {
         match old_params.get(name) {
             None => changes.push(format!(
                 "parameter added: {name} ({}{})",
-                kind_word(p.kind),
+                p.kind.as_str(),
                 if p.required { ", required" } else { "" }
             )),
             Some(o) => {
                 if o.kind != p.kind {
                     changes.push(format!(
                         "parameter retyped: {name} {} → {}",
-                        kind_word(o.kind),
-                        kind_word(p.kind)
+                        o.kind.as_str(),
+                        p.kind.as_str()
                     ));
                 }
                 if o.required != p.required {

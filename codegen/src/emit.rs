@@ -5,16 +5,17 @@
 //! sorted for binary search. Input schemas are raw string literals of compact
 //! JSON, so the server hands them out without building JSON at run time.
 //! The types (`Tool`, `Param`, …) are defined by the module that includes
-//! this file (`twilio_mcp::catalog`).
+//! this file (`twilio_mcp::catalog`); the enums and [`Annotations`] it
+//! shares with codegen write themselves (`crate::model`'s `ToTokens`).
+//!
+//! [`Annotations`]: crate::model::Annotations
 
 use std::collections::BTreeMap;
 
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::model::{
-    AuthScheme, BodyEncoding, Catalog, Method, ParamDef, ParamLocation, ToolDef, ValueKind,
-};
+use crate::model::{Catalog, Finding, ParamDef, ToolDef};
 use crate::services::NAMED_SERVICES;
 
 /// Renders the catalog as formatted Rust source.
@@ -72,11 +73,15 @@ fn tokens(catalog: &Catalog) -> Result<TokenStream, String> {
         quote! { Service { name: #name, tags: &[#(#tags),*] } }
     });
     let tool_count = catalog.tools.len();
-    let findings = catalog.findings.iter().map(|f| {
-        let level = format_ident!("{}", format!("{:?}", f.level));
-        let (spec, message) = (&f.spec, &f.message);
-        let operation = option(f.operation.as_deref());
-        quote! { Finding { level: FindingLevel::#level, spec: #spec, operation: #operation, message: #message } }
+    let findings = catalog.findings.iter().map(|finding| {
+        let Finding {
+            level,
+            spec,
+            operation,
+            message,
+        } = finding;
+        let operation = option(operation.as_deref());
+        quote! { Finding { level: #level, spec: #spec, operation: #operation, message: #message } }
     });
 
     Ok(quote! {
@@ -102,50 +107,29 @@ fn tokens(catalog: &Catalog) -> Result<TokenStream, String> {
     })
 }
 
-fn tool_tokens(t: &ToolDef) -> Result<TokenStream, String> {
-    let (name, title, description, spec, tag, operation_id, server, path) = (
-        &t.name,
-        &t.title,
-        &t.description,
-        &t.spec,
-        &t.tag,
-        &t.operation_id,
-        &t.server,
-        &t.path,
-    );
-    let method = format_ident!(
-        "{}",
-        match t.method {
-            Method::Get => "Get",
-            Method::Post => "Post",
-            Method::Put => "Put",
-            Method::Delete => "Delete",
-            Method::Patch => "Patch",
-        }
-    );
-    let body = format_ident!(
-        "{}",
-        match t.body {
-            BodyEncoding::None => "None",
-            BodyEncoding::Form => "Form",
-            BodyEncoding::Json => "Json",
-        }
-    );
-    let auth = format_ident!(
-        "{}",
-        match t.auth {
-            AuthScheme::Basic => "Basic",
-            AuthScheme::OAuth2 => "OAuth2",
-            AuthScheme::None => "None",
-        }
-    );
-    let a = t.annotations;
-    let (read_only, destructive, idempotent, open_world) =
-        (a.read_only, a.destructive, a.idempotent, a.open_world);
-    let params = t.params.iter().map(param_tokens);
-    let groups = t.at_least_one_of.iter().map(|g| quote! { &[#(#g),*] });
-    let default_output = &t.default_output;
-    let schema = raw_string(&t.input_schema)?;
+fn tool_tokens(tool: &ToolDef) -> Result<TokenStream, String> {
+    // Every field, so a new one cannot be left out of the generated code.
+    let ToolDef {
+        name,
+        title,
+        description,
+        spec,
+        tag,
+        operation_id,
+        method,
+        server,
+        path,
+        params,
+        body,
+        auth,
+        annotations,
+        at_least_one_of,
+        default_output,
+        input_schema,
+    } = tool;
+    let params = params.iter().map(param_tokens);
+    let groups = at_least_one_of.iter().map(|g| quote! { &[#(#g),*] });
+    let schema = raw_string(input_schema)?;
     Ok(quote! {
         Tool {
             name: #name,
@@ -154,18 +138,13 @@ fn tool_tokens(t: &ToolDef) -> Result<TokenStream, String> {
             spec: #spec,
             tag: #tag,
             operation_id: #operation_id,
-            method: HttpMethod::#method,
+            method: #method,
             server: #server,
             path: #path,
             params: &[#(#params),*],
-            body: BodyEncoding::#body,
-            auth: AuthScheme::#auth,
-            annotations: Annotations {
-                read_only: #read_only,
-                destructive: #destructive,
-                idempotent: #idempotent,
-                open_world: #open_world,
-            },
+            body: #body,
+            auth: #auth,
+            annotations: #annotations,
             at_least_one_of: &[#(#groups),*],
             default_output: &[#(#default_output),*],
             input_schema: #schema,
@@ -173,47 +152,29 @@ fn tool_tokens(t: &ToolDef) -> Result<TokenStream, String> {
     })
 }
 
-fn param_tokens(p: &ParamDef) -> TokenStream {
-    let (name, wire_name, required, from_config, description) = (
-        &p.name,
-        &p.wire_name,
-        p.required,
-        p.from_config,
-        &p.description,
-    );
-    let location = format_ident!(
-        "{}",
-        match p.location {
-            ParamLocation::Path => "Path",
-            ParamLocation::Query => "Query",
-            ParamLocation::Header => "Header",
-            ParamLocation::Form => "Form",
-            ParamLocation::Json => "Json",
-            ParamLocation::JsonBody => "JsonBody",
-        }
-    );
-    let kind = format_ident!(
-        "{}",
-        match p.kind {
-            ValueKind::String => "String",
-            ValueKind::Integer => "Integer",
-            ValueKind::Number => "Number",
-            ValueKind::Boolean => "Boolean",
-            ValueKind::Array => "Array",
-            ValueKind::Object => "Object",
-            ValueKind::Any => "Any",
-        }
-    );
-    let format = option(p.format.as_deref());
-    let pattern = option(p.pattern.as_deref());
-    let default = option(p.default.as_deref());
-    let enum_values = &p.enum_values;
+fn param_tokens(param: &ParamDef) -> TokenStream {
+    let ParamDef {
+        name,
+        wire_name,
+        location,
+        kind,
+        required,
+        from_config,
+        format,
+        enum_values,
+        default,
+        pattern,
+        description,
+    } = param;
+    let format = option(format.as_deref());
+    let pattern = option(pattern.as_deref());
+    let default = option(default.as_deref());
     quote! {
         Param {
             name: #name,
             wire_name: #wire_name,
-            location: ParamLocation::#location,
-            kind: ValueKind::#kind,
+            location: #location,
+            kind: #kind,
             required: #required,
             from_config: #from_config,
             format: #format,

@@ -31,8 +31,8 @@ use openapiv3::{OpenAPI, ReferenceOr};
 use serde_json::Value;
 
 pub use emit::render;
-use model::{Catalog, Finding, Level, Method, SpecDef};
-pub use operation::FIELDS_ARG;
+pub use model::FIELDS_ARG;
+use model::{Catalog, Finding, FindingLevel, HttpMethod, SpecDef};
 
 /// The `*.json` spec files of a directory, sorted by name.
 pub fn spec_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
@@ -100,7 +100,7 @@ pub fn add_spec(catalog: &mut Catalog, stem: &str, text: &str) -> Result<(), Str
     for (path, item) in &openapi.paths.paths {
         let ReferenceOr::Item(item) = item else {
             catalog.findings.push(Finding {
-                level: Level::Error,
+                level: FindingLevel::Error,
                 spec: stem.to_string(),
                 operation: None,
                 message: format!("path `{path}` is a $ref, which is not supported"),
@@ -108,11 +108,11 @@ pub fn add_spec(catalog: &mut Catalog, stem: &str, text: &str) -> Result<(), Str
             continue;
         };
         let operations = [
-            (Method::Get, &item.get),
-            (Method::Post, &item.post),
-            (Method::Put, &item.put),
-            (Method::Patch, &item.patch),
-            (Method::Delete, &item.delete),
+            (HttpMethod::Get, &item.get),
+            (HttpMethod::Post, &item.post),
+            (HttpMethod::Put, &item.put),
+            (HttpMethod::Patch, &item.patch),
+            (HttpMethod::Delete, &item.delete),
         ];
         for (method, op) in operations {
             let Some(op) = op else { continue };
@@ -125,7 +125,7 @@ pub fn add_spec(catalog: &mut Catalog, stem: &str, text: &str) -> Result<(), Str
             match operation::build_tool(&ctx, &at, &mut catalog.findings) {
                 Ok(tool) => catalog.tools.push(tool),
                 Err(message) => catalog.findings.push(Finding {
-                    level: Level::Error,
+                    level: FindingLevel::Error,
                     spec: stem.to_string(),
                     operation: op.operation_id.clone(),
                     message: format!("{} {path} left out: {message}", method.as_str()),
@@ -140,8 +140,8 @@ pub fn add_spec(catalog: &mut Catalog, stem: &str, text: &str) -> Result<(), Str
 pub fn finding_counts(catalog: &Catalog) -> (usize, usize, usize) {
     let count = |l| catalog.findings.iter().filter(|f| f.level == l).count();
     (
-        count(Level::Info),
-        count(Level::Warning),
-        count(Level::Error),
+        count(FindingLevel::Info),
+        count(FindingLevel::Warning),
+        count(FindingLevel::Error),
     )
 }

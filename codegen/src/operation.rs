@@ -9,17 +9,12 @@ use openapiv3::{
 use serde_json::{Map, Value};
 
 use crate::model::{
-    Annotations, AuthScheme, BodyEncoding, Finding, Level, Method, ParamDef, ParamLocation,
-    ToolDef, ValueKind,
+    Annotations, AuthScheme, BodyEncoding, FIELDS_ARG, Finding, FindingLevel, HttpMethod, ParamDef,
+    ParamLocation, ToolDef,
 };
 use crate::naming;
 use crate::schema::{self, Resolver};
 use crate::text;
-
-/// Argument the server adds to every tool that returns a resource: which
-/// response fields to return. A Twilio parameter with this exact name is
-/// renamed (none has it in the pinned specs).
-pub const FIELDS_ARG: &str = "fields";
 
 /// Path parameter the server fills from its configured account SID.
 const ACCOUNT_SID: &str = "AccountSid";
@@ -36,7 +31,7 @@ pub struct SpecContext<'a> {
 pub struct OperationRef<'a> {
     pub path: &'a str,
     pub item: &'a PathItem,
-    pub method: Method,
+    pub method: HttpMethod,
     pub op: &'a Operation,
 }
 
@@ -78,12 +73,11 @@ pub fn build_tool(
     let default_output =
         string_array(x_twilio(&at.item.extensions).and_then(|x| x.get("defaultOutputProperties")));
 
-    let returns_resource = at.method != Method::Delete;
     let input_schema = input_schema(
         &params,
         schemas,
         &at_least_one_of,
-        returns_resource,
+        at.method.returns_resource(),
         &default_output,
     )?;
     let title = title(ctx.prefix, &operation_id);
@@ -177,7 +171,7 @@ fn collect_parameter(
     ctx: &SpecContext<'_>,
     param: &Parameter,
     args: &mut Args,
-    note: &mut impl FnMut(Level, String),
+    note: &mut impl FnMut(FindingLevel, String),
 ) -> Result<(), String> {
     let data = param.parameter_data_ref();
     let location = match param {
@@ -185,7 +179,7 @@ fn collect_parameter(
         Parameter::Query { .. } => ParamLocation::Query,
         Parameter::Header { .. } if data.name.eq_ignore_ascii_case("authorization") => {
             note(
-                Level::Info,
+                FindingLevel::Info,
                 "header parameter `Authorization` is not an argument: the server authenticates"
                     .into(),
             );
@@ -194,7 +188,7 @@ fn collect_parameter(
         Parameter::Header { .. } => ParamLocation::Header,
         Parameter::Cookie { .. } => {
             note(
-                Level::Warning,
+                FindingLevel::Warning,
                 format!("cookie parameter `{}` is not supported", data.name),
             );
             return Ok(());
@@ -224,7 +218,7 @@ fn collect_body(
     ctx: &SpecContext<'_>,
     body: &ReferenceOr<RequestBody>,
     args: &mut Args,
-    note: &mut impl FnMut(Level, String),
+    note: &mut impl FnMut(FindingLevel, String),
 ) -> Result<BodyEncoding, String> {
     let ReferenceOr::Item(body) = body else {
         return Err("requestBody $ref is not supported".into());
@@ -235,7 +229,7 @@ fn collect_body(
         (BodyEncoding::Json, m)
     } else if let Some((ct, m)) = body.content.iter().find(|(ct, _)| ct.ends_with("+json")) {
         note(
-            Level::Info,
+            FindingLevel::Info,
             format!("request body `{ct}` is sent as application/json"),
         );
         (BodyEncoding::Json, m)
@@ -310,7 +304,7 @@ impl Args {
     /// Adds one argument, giving it a safe and unique name.
     fn push(
         &mut self,
-        note: &mut impl FnMut(Level, String),
+        note: &mut impl FnMut(FindingLevel, String),
         wire: &str,
         location: ParamLocation,
         schema: Value,
@@ -320,7 +314,7 @@ impl Args {
         let mut schema = schema;
         if name != wire {
             note(
-                Level::Info,
+                FindingLevel::Info,
                 format!("parameter `{wire}` is exposed as `{name}`"),
             );
             if let Some(desc) = naming::inequality_description(wire) {
@@ -332,7 +326,7 @@ impl Args {
         if self.names.contains(&name) {
             let renamed = format!("{}{name}", location_prefix(location));
             note(
-                Level::Info,
+                FindingLevel::Info,
                 format!(
                     "{} parameter `{wire}` is exposed as `{renamed}`: `{name}` is taken",
                     location_prefix(location).to_lowercase()
@@ -616,7 +610,7 @@ fn x_twilio(extensions: &indexmap::IndexMap<String, Value>) -> Option<&Value> {
 fn conditionals(
     op: &Operation,
     params: &[ParamDef],
-    note: &mut impl FnMut(Level, String),
+    note: &mut impl FnMut(FindingLevel, String),
 ) -> Vec<Vec<String>> {
     let Some(groups) = x_twilio(&op.extensions)
         .and_then(|x| x.get("conditional"))
@@ -635,7 +629,7 @@ fn conditionals(
             {
                 Some(p) => names.push(p.name.clone()),
                 None => note(
-                    Level::Warning,
+                    FindingLevel::Warning,
                     format!("x-twilio.conditional names `{key}`, which is not a parameter"),
                 ),
             }
@@ -654,22 +648,28 @@ fn conditionals(
 /// effects on repetition (re-redirecting a live call), which MCP's
 /// idempotentHint ("no additional effect") rules out. PUT is idempotent by
 /// HTTP semantics.
-fn annotations(operation_id: &str, method: Method) -> Annotations {
+fn annotations(operation_id: &str, method: HttpMethod) -> Annotations {
     let verb = operation_id
         .char_indices()
         .skip(1)
         .find(|(_, c)| c.is_uppercase())
         .map_or(operation_id, |(i, _)| &operation_id[..i]);
-    let read_only = method == Method::Get;
+    let read_only = method == HttpMethod::Get;
     let destructive = match verb {
         "Create" => false,
         "Update" | "Delete" => true,
-        _ => matches!(method, Method::Delete | Method::Put | Method::Patch),
+        _ => matches!(
+            method,
+            HttpMethod::Delete | HttpMethod::Put | HttpMethod::Patch
+        ),
     };
     Annotations {
         read_only,
         destructive: destructive && !read_only,
-        idempotent: matches!(method, Method::Get | Method::Delete | Method::Put),
+        idempotent: matches!(
+            method,
+            HttpMethod::Get | HttpMethod::Delete | HttpMethod::Put
+        ),
         open_world: true,
     }
 }
@@ -732,17 +732,4 @@ fn auth_scheme(openapi: &OpenAPI, op: &Operation) -> AuthScheme {
         }
     }
     found
-}
-
-/// The JSON type of an argument, as a short word for messages.
-pub fn kind_word(kind: ValueKind) -> &'static str {
-    match kind {
-        ValueKind::String => "string",
-        ValueKind::Integer => "integer",
-        ValueKind::Number => "number",
-        ValueKind::Boolean => "boolean",
-        ValueKind::Array => "array",
-        ValueKind::Object => "object",
-        ValueKind::Any => "any",
-    }
 }

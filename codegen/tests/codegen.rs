@@ -8,8 +8,8 @@ use std::sync::LazyLock;
 
 use serde_json::{Value, json};
 use twilio_mcp_codegen::model::{
-    Annotations, AuthScheme, BodyEncoding, Catalog, Level, Method, ParamDef, ParamLocation,
-    ToolDef, ValueKind,
+    Annotations, AuthScheme, BodyEncoding, Catalog, FindingLevel, HttpMethod, ParamDef,
+    ParamLocation, ToolDef, ValueKind,
 };
 use twilio_mcp_codegen::{FIELDS_ARG, add_spec, diff, load_catalog, render};
 
@@ -223,7 +223,7 @@ fn authorization_header_is_hidden() {
         assert!(schema(t)["properties"].get("Authorization").is_none());
     }
     assert!(FIXTURES.findings.iter().any(|f| {
-        f.level == Level::Info
+        f.level == FindingLevel::Info
             && f.operation.as_deref() == Some("AcmeAlphaV1_ListThing")
             && f.message.contains("`Authorization` is not an argument")
     }));
@@ -379,7 +379,7 @@ fn json_body_with_nested_objects() {
 #[test]
 fn free_form_json_body_is_one_argument() {
     let update = tool("AcmeAlphaV1_UpdateWidget");
-    assert_eq!(update.method, Method::Put);
+    assert_eq!(update.method, HttpMethod::Put);
     assert_eq!(update.body, BodyEncoding::Json);
     assert_eq!(names(update), ["Sid", "RequestBody"]);
     let body = param(update, "RequestBody");
@@ -395,7 +395,7 @@ fn free_form_json_body_is_one_argument() {
 #[test]
 fn all_of_is_merged_and_recursion_cut() {
     let update = tool("AcmeBetaV2_UpdateThing");
-    assert_eq!(update.method, Method::Patch);
+    assert_eq!(update.method, HttpMethod::Patch);
     assert_eq!(names(update), ["Sid", "Enabled", "Tree"]);
     assert!(param(update, "Enabled").required);
     assert!(!param(update, "Tree").required);
@@ -541,7 +541,7 @@ fn methods_and_body_encodings() {
         .map(|t| (t.name.as_str(), t.method, t.body))
         .collect();
     use BodyEncoding::*;
-    use Method::*;
+    use HttpMethod::*;
     assert_eq!(
         table,
         [
@@ -566,7 +566,7 @@ fn methods_and_body_encodings() {
 #[test]
 fn post_without_request_body_sends_none() {
     let cancel = tool("AcmeAlphaV1_CreateCancellation");
-    assert_eq!(cancel.method, Method::Post);
+    assert_eq!(cancel.method, HttpMethod::Post);
     assert_eq!(cancel.body, BodyEncoding::None);
     assert_eq!(names(cancel), ["JobSid"]);
 }
@@ -631,7 +631,7 @@ fn conditionals_map_snake_case_to_argument_names() {
     // `["body", "media_url"]`: media_url is no parameter, so the group is
     // dropped with a warning.
     assert!(FIXTURES.findings.iter().any(|f| {
-        f.level == Level::Warning
+        f.level == FindingLevel::Warning
             && f.operation.as_deref() == Some("AcmeAlphaV1_CreateThing")
             && f.message == "x-twilio.conditional names `media_url`, which is not a parameter"
     }));
@@ -681,12 +681,20 @@ fn findings() {
     assert_eq!(
         all,
         [
-            (Level::Info, "acme_alpha_v1", "AcmeAlphaV1_ListThing"),
-            (Level::Info, "acme_alpha_v1", "AcmeAlphaV1_ListThing"),
-            (Level::Info, "acme_alpha_v1", "AcmeAlphaV1_ListThing"),
-            (Level::Warning, "acme_alpha_v1", "AcmeAlphaV1_CreateThing"),
-            (Level::Info, "acme_alpha_v1", "AcmeAlphaV1_UpdateThing"),
-            (Level::Info, "acme_beta_v2", "AcmeBetaV2_ListThing"),
+            (FindingLevel::Info, "acme_alpha_v1", "AcmeAlphaV1_ListThing"),
+            (FindingLevel::Info, "acme_alpha_v1", "AcmeAlphaV1_ListThing"),
+            (FindingLevel::Info, "acme_alpha_v1", "AcmeAlphaV1_ListThing"),
+            (
+                FindingLevel::Warning,
+                "acme_alpha_v1",
+                "AcmeAlphaV1_CreateThing"
+            ),
+            (
+                FindingLevel::Info,
+                "acme_alpha_v1",
+                "AcmeAlphaV1_UpdateThing"
+            ),
+            (FindingLevel::Info, "acme_beta_v2", "AcmeBetaV2_ListThing"),
         ]
     );
     assert_eq!(twilio_mcp_codegen::finding_counts(&FIXTURES), (5, 1, 0));
@@ -714,7 +722,7 @@ fn input_schemas_are_self_contained_objects() {
             .map(String::as_str)
             .collect();
         let mut expected = names(t);
-        if t.method != Method::Delete {
+        if t.method != HttpMethod::Delete {
             expected.push(FIELDS_ARG);
         }
         assert_eq!(keys, expected, "{}", t.name);
@@ -804,7 +812,7 @@ fn operation_without_operation_id_is_an_error_finding() {
     assert_eq!(c.tools.len(), 1);
     assert_eq!(c.tools[0].name, "XV1_FetchB");
     assert_eq!(c.findings.len(), 1);
-    assert_eq!(c.findings[0].level, Level::Error);
+    assert_eq!(c.findings[0].level, FindingLevel::Error);
     assert!(
         c.findings[0].message.contains("has no operationId"),
         "{}",

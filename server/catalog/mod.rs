@@ -18,6 +18,12 @@ mod generated {
 }
 
 pub use generated::{FINDINGS, SERVICES, SPECS, TAGS, TOOL_COUNT};
+/// The enums and annotations codegen and the server share, defined once in
+/// codegen's model: the generated module spells them as codegen writes them.
+pub use twilio_mcp_codegen::model::{
+    Annotations, AuthScheme, BodyEncoding, FIELDS_ARG, FindingLevel, HttpMethod, ParamLocation,
+    ToolId, ValueKind,
+};
 
 /// One Twilio operation as an MCP tool.
 #[derive(Debug)]
@@ -72,96 +78,6 @@ pub struct Param {
     pub description: &'static str,
 }
 
-/// HTTP method of an operation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HttpMethod {
-    Get,
-    Post,
-    Put,
-    Delete,
-    Patch,
-}
-
-impl HttpMethod {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            HttpMethod::Get => "GET",
-            HttpMethod::Post => "POST",
-            HttpMethod::Put => "PUT",
-            HttpMethod::Delete => "DELETE",
-            HttpMethod::Patch => "PATCH",
-        }
-    }
-}
-
-/// How a request body is encoded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BodyEncoding {
-    None,
-    Form,
-    Json,
-}
-
-/// Credentials an operation needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuthScheme {
-    /// HTTP Basic: API key SID and secret.
-    Basic,
-    /// OAuth 2 client credentials, which this server does not hold.
-    OAuth2,
-    /// No authentication.
-    None,
-}
-
-/// MCP tool annotations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Annotations {
-    pub read_only: bool,
-    pub destructive: bool,
-    pub idempotent: bool,
-    pub open_world: bool,
-}
-
-/// Where an argument goes in the HTTP request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ParamLocation {
-    Path,
-    Query,
-    Header,
-    Form,
-    Json,
-    /// The argument is the whole JSON body.
-    JsonBody,
-}
-
-/// JSON type an argument takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ValueKind {
-    String,
-    Integer,
-    Number,
-    Boolean,
-    Array,
-    Object,
-    Any,
-}
-
-impl ValueKind {
-    /// The JSON Schema type name, or "any value" for untyped arguments
-    /// (for messages).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ValueKind::String => "string",
-            ValueKind::Integer => "integer",
-            ValueKind::Number => "number",
-            ValueKind::Boolean => "boolean",
-            ValueKind::Array => "array",
-            ValueKind::Object => "object",
-            ValueKind::Any => "any value",
-        }
-    }
-}
-
 /// The tools of one OpenAPI tag.
 #[derive(Debug)]
 pub struct Tag {
@@ -196,17 +112,6 @@ pub struct Finding {
     pub operation: Option<&'static str>,
     pub message: &'static str,
 }
-
-/// Severity of a [`Finding`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum FindingLevel {
-    Info,
-    Warning,
-    Error,
-}
-
-/// Index of a tool in the whole catalog (tags in name order, flattened).
-pub type ToolId = u16;
 
 /// First [`ToolId`] of each tag in [`TAGS`].
 static TAG_OFFSETS: LazyLock<Vec<usize>> = LazyLock::new(|| {
@@ -277,6 +182,12 @@ pub fn input_schema(id: ToolId) -> Arc<Map<String, Value>> {
 }
 
 impl Tool {
+    /// True when the tool takes the [`FIELDS_ARG`] argument (it returns a
+    /// resource); the input schema codegen built lists it exactly then.
+    pub fn takes_fields(&self) -> bool {
+        self.method.returns_resource()
+    }
+
     /// The argument with this name.
     pub fn param(&self, name: &str) -> Option<&'static Param> {
         self.params.iter().find(|p| p.name == name)

@@ -1,17 +1,29 @@
 //! The catalog codegen builds from the specs, before it becomes Rust tokens.
 //!
-//! These types mirror the runtime types the generated module uses
-//! (`twilio_mcp::catalog`), but own their data and serialise with serde so
-//! that `specs diff` and the snapshot tests can compare catalogs.
+//! [`Catalog`], [`ToolDef`], [`ParamDef`], … mirror the runtime types the
+//! generated module uses (`twilio_mcp::catalog`), but own their data and
+//! serialise with serde so that `specs diff` and the snapshot tests can
+//! compare catalogs. The enums and small structs both sides use
+//! ([`HttpMethod`], [`ParamLocation`], [`ValueKind`], …) are defined once,
+//! here, and the server re-exports them.
 
 use serde::{Deserialize, Serialize};
+
+mod shared;
+
+pub use shared::{
+    Annotations, AuthScheme, BodyEncoding, FIELDS_ARG, FindingLevel, HttpMethod, ParamLocation,
+    ToolId, ValueKind,
+};
 
 /// Every tool built from one directory of specs, plus what could not be built.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Catalog {
+    /// The spec files, in file-name order.
     pub specs: Vec<SpecDef>,
     /// All tools, ordered by spec file, then path, then method.
     pub tools: Vec<ToolDef>,
+    /// What codegen noticed: parameters renamed or hidden, operations left out.
     pub findings: Vec<Finding>,
 }
 
@@ -31,20 +43,31 @@ pub struct SpecDef {
 /// One operation as an MCP tool.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ToolDef {
+    /// Tool name: `<SpecPrefix>_<operationId>`, e.g. `ApiV2010_CreateMessage`.
     pub name: String,
+    /// Display name: the operationId in words and the product.
     pub title: String,
+    /// Cleaned description, with "at least one of" rules.
     pub description: String,
+    /// Spec file stem, e.g. `twilio_api_v2010`.
     pub spec: String,
+    /// OpenAPI tag (or the spec prefix for untagged operations).
     pub tag: String,
+    /// The operation's `operationId`.
     pub operation_id: String,
-    pub method: Method,
+    /// HTTP method.
+    pub method: HttpMethod,
     /// Base URL the request goes to, e.g. `https://api.twilio.com`.
     pub server: String,
     /// Path template, e.g. `/2010-04-01/Accounts/{AccountSid}/Messages.json`.
     pub path: String,
+    /// The arguments, path parameters first.
     pub params: Vec<ParamDef>,
+    /// How the request body is encoded.
     pub body: BodyEncoding,
+    /// Credentials the operation needs.
     pub auth: AuthScheme,
+    /// MCP annotations.
     pub annotations: Annotations,
     /// Groups of argument names of which at least one must be given
     /// (from `x-twilio.conditional`).
@@ -55,86 +78,6 @@ pub struct ToolDef {
     pub input_schema: String,
 }
 
-/// HTTP method of an operation.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
-pub enum Method {
-    Get,
-    Post,
-    Put,
-    Delete,
-    Patch,
-}
-
-impl Method {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Get => "GET",
-            Method::Post => "POST",
-            Method::Put => "PUT",
-            Method::Delete => "DELETE",
-            Method::Patch => "PATCH",
-        }
-    }
-}
-
-/// How the request body is encoded.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
-pub enum BodyEncoding {
-    /// The operation declares no request body: none is sent.
-    None,
-    /// `application/x-www-form-urlencoded`.
-    Form,
-    /// `application/json`.
-    Json,
-}
-
-/// Credentials an operation needs.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
-pub enum AuthScheme {
-    /// HTTP Basic (API key SID + secret).
-    Basic,
-    /// OAuth 2 client credentials (Twilio's organizations API).
-    OAuth2,
-    /// No authentication (token endpoints).
-    None,
-}
-
-/// MCP tool annotations (hints for clients).
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Annotations {
-    pub read_only: bool,
-    pub destructive: bool,
-    pub idempotent: bool,
-    pub open_world: bool,
-}
-
-/// Where an argument goes in the HTTP request.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
-pub enum ParamLocation {
-    Path,
-    Query,
-    Header,
-    /// A field of an `application/x-www-form-urlencoded` body.
-    Form,
-    /// A top-level property of a JSON body.
-    Json,
-    /// The whole JSON body (the body schema is not an object with properties).
-    JsonBody,
-}
-
-/// JSON type an argument takes.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
-pub enum ValueKind {
-    String,
-    Integer,
-    Number,
-    Boolean,
-    Array,
-    Object,
-    /// The spec gives no type: any JSON value.
-    Any,
-}
-
 /// One argument of a tool.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ParamDef {
@@ -142,41 +85,37 @@ pub struct ParamDef {
     pub name: String,
     /// Name Twilio expects on the wire (`DateSent<` for `DateSentBefore`).
     pub wire_name: String,
+    /// Where it goes in the request.
     pub location: ParamLocation,
+    /// JSON type it takes.
     pub kind: ValueKind,
     /// Twilio requires it. Path parameters always are.
     pub required: bool,
     /// Filled from the server's configured account when the caller omits it
     /// (an `AccountSid` in the path, or a required one elsewhere).
     pub from_config: bool,
+    /// JSON Schema `format` (`date-time`, `phone-number`, `uri`, …).
     pub format: Option<String>,
+    /// Every allowed value, even when the served schema lists only examples.
     pub enum_values: Vec<String>,
     /// Default value, as JSON text.
     pub default: Option<String>,
     /// SID shape (`^AC[0-9a-fA-F]{32}$`) the server checks; left out of the
     /// served input schema to save tokens.
     pub pattern: Option<String>,
+    /// The full cleaned description (the served schema has a condensed one).
     pub description: String,
 }
 
 /// Something codegen noticed while building the catalog.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Finding {
-    pub level: Level,
+    /// How much it matters.
+    pub level: FindingLevel,
     /// Spec file stem.
     pub spec: String,
     /// Operation id or tool name, when the finding is about one operation.
     pub operation: Option<String>,
+    /// What was noticed, as one sentence.
     pub message: String,
-}
-
-/// Severity of a [`Finding`].
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Level {
-    /// A deliberate choice worth knowing (a parameter renamed or hidden).
-    Info,
-    /// Something a user may want to look at.
-    Warning,
-    /// An operation could not be turned into a tool.
-    Error,
 }
