@@ -1,173 +1,12 @@
-//! Cleaning Twilio's descriptions for a model to read.
+//! Descriptions cut to what a caller needs, by fixed rules.
 //!
-//! Twilio's descriptions are written for its docs site: markdown links with
-//! long URLs, some HTML, doubled spaces. Links are reduced to their text (the
-//! URL costs tokens and a model cannot follow it), tags are dropped, entities
-//! decoded and white space collapsed.
+//! A tool definition is paid for in tokens on every request, so the served
+//! schema carries each parameter's description condensed ([`condense`]) and
+//! each tool's without Twilio's account boilerplate ([`tool_description`]).
+//! Every rule is deterministic; the phrases it matches are the tables below.
 
-/// Cleans one description: links to their text, no HTML, single spaces.
-pub fn clean(text: &str) -> String {
-    // Markdown emphasis is noise in a tool definition.
-    let text = text.replace("**", "");
-    let text = strip_links(&text);
-    let text = strip_html(&text);
-    let text = decode_entities(&text);
-    collapse_whitespace(&text)
-}
-
-/// `[text](url)` → `text`; also bare `<https://…>` autolinks → the URL host.
-fn strip_links(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(open) = rest.find('[') {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
-        // Find the closing `](` and the `)` that ends the URL.
-        match after.find("](").and_then(|close| {
-            let url_start = close + 2;
-            after[url_start..]
-                .find(')')
-                .map(|end| (close, url_start + end + 1))
-        }) {
-            Some((close, end)) if !after[..close].contains('[') => {
-                out.push_str(&after[..close]);
-                rest = &after[end..];
-            }
-            _ => {
-                out.push('[');
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-/// Drops `<tag …>` markup, keeping the text between tags. `<br>` and block
-/// ends become spaces so words do not run together.
-fn strip_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(open) = rest.find('<') {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
-        let looks_like_tag = after
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '/' || c == '!');
-        match after.find('>') {
-            Some(end) if looks_like_tag && !after[..end].contains('<') => {
-                out.push(' ');
-                rest = &after[end + 1..];
-            }
-            _ => {
-                out.push('<');
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-fn decode_entities(text: &str) -> String {
-    if !text.contains('&') {
-        return text.to_string();
-    }
-    text.replace("&nbsp;", " ")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
-}
-
-fn collapse_whitespace(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for word in text.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(word);
-    }
-    // "word ." left behind by a removed tag.
-    out.replace(" .", ".").replace(" ,", ",")
-}
-
-/// Splits `CreateMessageFeedback` into `Create Message Feedback`.
-pub fn split_camel(ident: &str) -> String {
-    let mut out = String::with_capacity(ident.len() + 8);
-    let chars: Vec<char> = ident.chars().collect();
-    for (i, &c) in chars.iter().enumerate() {
-        if i > 0 && c.is_uppercase() {
-            let prev = chars[i - 1];
-            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
-            if prev.is_lowercase() || prev.is_ascii_digit() || (prev.is_uppercase() && next_lower) {
-                out.push(' ');
-            }
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// A cleaned operation description for a tool: Twilio's account
-/// boilerplate dropped ([`TOOL_PHRASES`]), ending with a full stop.
-pub fn tool_description(text: &str) -> String {
-    let text = TOOL_PHRASES
-        .iter()
-        .fold(text.to_string(), |t, (long, short)| t.replace(long, short));
-    sentence(&text)
-}
-
-/// Ends `text` with a full stop unless it already ends with punctuation.
-pub fn sentence(text: &str) -> String {
-    let t = text.trim();
-    if t.is_empty() || t.ends_with(['.', '!', '?', ':']) {
-        t.to_string()
-    } else {
-        format!("{t}.")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn links_become_their_text() {
-        assert_eq!(
-            clean(
-                "The SID of the [Account](https://www.twilio.com/docs/iam/api/account) that created it."
-            ),
-            "The SID of the Account that created it."
-        );
-        assert_eq!(clean("a [b] c"), "a [b] c");
-        assert_eq!(clean("[OBSOLETE] gone"), "[OBSOLETE] gone");
-    }
-
-    #[test]
-    fn html_is_removed_and_entities_decoded() {
-        assert_eq!(
-            clean("Use <code>To</code> &amp; <b>From</b>.<br/>Done"),
-            "Use To & From. Done"
-        );
-        assert_eq!(clean("x < 5 and y > 2"), "x < 5 and y > 2");
-    }
-
-    #[test]
-    fn whitespace_is_collapsed() {
-        assert_eq!(clean("  a \n\n b  "), "a b");
-    }
-
-    #[test]
-    fn camel_case_splits() {
-        assert_eq!(split_camel("CreateMessage"), "Create Message");
-        assert_eq!(split_camel("FetchSipDomain"), "Fetch Sip Domain");
-        assert_eq!(split_camel("ListAPIKeys"), "List API Keys");
-        assert_eq!(split_camel("UpdateV2Thing"), "Update V2 Thing");
-    }
-}
+use super::{contains_words, sentence, sentences, split_camel};
+use crate::naming::loose_key;
 
 /// Twilio's stock phrases in operation descriptions that say nothing: every
 /// call acts on the configured account.
@@ -202,16 +41,86 @@ const RULE_WORDS: &[&str] = &[
     "instead of",
 ];
 
-/// True when `phrase` occurs in `text` as whole words ("only" is not in
-/// "commonly").
-pub fn contains_words(text: &str, phrase: &str) -> bool {
-    let is_word = |c: char| c.is_alphanumeric() || c == '_';
-    text.match_indices(phrase).any(|(at, _)| {
-        let before = text[..at].chars().next_back();
-        let after = text[at + phrase.len()..].chars().next();
-        !before.is_some_and(is_word) && !after.is_some_and(is_word)
-    })
-}
+/// Twilio's stock phrases in parameter descriptions and their short forms,
+/// replaced in order: a longer phrase goes before any shorter one inside it.
+const SHORTER_PHRASES: &[(&str, &str)] = &[
+    (" that we should use to ", " to "),
+    (" we should use to ", " to "),
+    (" that we should call ", " to call "),
+    (" we should call ", " to call "),
+    (" that we should use ", " to use "),
+    (" that we should associate with ", " to associate with "),
+    (" we should associate with ", " to associate with "),
+    ("A Boolean indicating whether or not ", "Whether "),
+    ("a Boolean indicating whether or not ", "whether "),
+    ("Boolean indicating whether or not ", "Whether "),
+    ("A Boolean indicating whether ", "Whether "),
+    ("a Boolean indicating whether ", "whether "),
+    ("Boolean indicating whether ", "Whether "),
+    (
+        "descriptive string that you created to describe ",
+        "name for ",
+    ),
+    (
+        "descriptive string that you create to describe ",
+        "name for ",
+    ),
+    (
+        "Descriptive string that you created to describe ",
+        "Name for ",
+    ),
+    (
+        "Descriptive string that you create to describe ",
+        "Name for ",
+    ),
+    ("It can be up to ", "Up to "),
+    ("Can be up to ", "Up to "),
+    (" characters long.", " characters."),
+    (" characters in length.", " characters."),
+    (
+        "This parameter will no longer have any effect as of ",
+        "No effect as of ",
+    ),
+    (
+        "How many resources to return in each list page.",
+        "Resources per page.",
+    ),
+    (
+        "Twilio-provided string that uniquely identifies the ",
+        "SID of the ",
+    ),
+    (
+        "The unique string that we created to identify the ",
+        "SID of the ",
+    ),
+    ("The unique string that identifies the ", "SID of the "),
+];
+
+/// Articles a condensed description loses at its start ("The SID of" →
+/// "SID of").
+const LEADING_ARTICLES: &[&str] = &["The ", "A ", "An "];
+
+/// Phrases that state a default; the value follows ("defaults to `POST`").
+const DEFAULT_PHRASES: &[&str] = &[
+    "defaults to ",
+    "default value is ",
+    "the default is ",
+    "default is ",
+];
+
+/// "to be fetched" → "to fetch", after a resource name.
+const PASSIVE_VERBS: &[(&str, &str)] = &[
+    ("fetched", "fetch"),
+    ("updated", "update"),
+    ("deleted", "delete"),
+];
+
+/// Words that say nothing beyond a tool's argument names (see
+/// [`restates_names`]).
+const FILLER: &[&str] = &[
+    "the", "a", "an", "of", "to", "for", "in", "on", "by", "that", "this", "which", "we", "should",
+    "use", "used", "call", "http", "method", "url", "resource", "value",
+];
 
 /// Longest "Must be in ISO 8601 format." sentence dropped for a date: a
 /// longer one says more than the format.
@@ -223,6 +132,7 @@ const MAX_RULE_SENTENCE: usize = 110;
 /// A parameter description condensed for a tool definition.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Condensed {
+    /// The condensed text; empty when nothing is worth saying.
     pub text: String,
     /// A default stated in the prose ("defaults to `POST`"), as JSON text.
     pub default: Option<String>,
@@ -231,12 +141,25 @@ pub struct Condensed {
 /// What the schema already says about a parameter, so prose can skip it.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Known<'a> {
+    /// The schema's `enum` values.
     pub enum_values: &'a [String],
+    /// `type: boolean`.
     pub is_boolean: bool,
+    /// `type: integer`.
     pub is_integer: bool,
+    /// The schema has a `default` already.
     pub has_default: bool,
     /// `format: date-time` (or `date`): "in ISO 8601 format" goes without saying.
     pub is_date: bool,
+}
+
+/// A cleaned operation description for a tool: Twilio's account
+/// boilerplate dropped ([`TOOL_PHRASES`]), ending with a full stop.
+pub fn tool_description(text: &str) -> String {
+    let text = TOOL_PHRASES
+        .iter()
+        .fold(text.to_string(), |t, (long, short)| t.replace(long, short));
+    sentence(&text)
 }
 
 /// Condenses a cleaned parameter description, every rule deterministic:
@@ -252,9 +175,21 @@ pub struct Known<'a> {
 /// → "Up to 64 characters.").
 pub fn condense(text: &str, arg_names: &[&str], known: Known<'_>) -> Condensed {
     let text = rename_references(text, arg_names);
+    let (kept, default) = keep_sentences(&text, known);
+    let shorter = shorten_phrases(&kept.join(" "));
+    let mut out = drop_leading_article(drop_resource_word(&shorter));
+    if restates_names(&out, arg_names) {
+        out.clear();
+    }
+    Condensed { text: out, default }
+}
+
+/// The sentences worth keeping (the first, then those that state a rule
+/// briefly), and a default the prose states that the schema can carry.
+fn keep_sentences(text: &str, known: Known<'_>) -> (Vec<String>, Option<String>) {
     let mut default = None;
     let mut kept: Vec<String> = Vec::new();
-    for (i, sentence) in sentences(&text).into_iter().enumerate() {
+    for (i, sentence) in sentences(text).into_iter().enumerate() {
         let lower = sentence.to_lowercase();
         if let Some(value) = stated_default(&sentence)
             && !known.has_default
@@ -293,79 +228,31 @@ pub fn condense(text: &str, arg_names: &[&str], known: Known<'_>) -> Condensed {
             kept.push(sentence);
         }
     }
-    let mut out = kept.join(" ");
-    for (long, short) in [
-        (" that we should use to ", " to "),
-        (" we should use to ", " to "),
-        (" that we should call ", " to call "),
-        (" we should call ", " to call "),
-        (" that we should use ", " to use "),
-        (" that we should associate with ", " to associate with "),
-        (" we should associate with ", " to associate with "),
-        ("A Boolean indicating whether or not ", "Whether "),
-        ("a Boolean indicating whether or not ", "whether "),
-        ("Boolean indicating whether or not ", "Whether "),
-        ("A Boolean indicating whether ", "Whether "),
-        ("a Boolean indicating whether ", "whether "),
-        ("Boolean indicating whether ", "Whether "),
-        (
-            "descriptive string that you created to describe ",
-            "name for ",
-        ),
-        (
-            "descriptive string that you create to describe ",
-            "name for ",
-        ),
-        (
-            "Descriptive string that you created to describe ",
-            "Name for ",
-        ),
-        (
-            "Descriptive string that you create to describe ",
-            "Name for ",
-        ),
-        ("It can be up to ", "Up to "),
-        ("Can be up to ", "Up to "),
-        (" characters long.", " characters."),
-        (" characters in length.", " characters."),
-        (
-            "This parameter will no longer have any effect as of ",
-            "No effect as of ",
-        ),
-        (
-            "How many resources to return in each list page.",
-            "Resources per page.",
-        ),
-        (
-            "Twilio-provided string that uniquely identifies the ",
-            "SID of the ",
-        ),
-        (
-            "The unique string that we created to identify the ",
-            "SID of the ",
-        ),
-        ("The unique string that identifies the ", "SID of the "),
-    ] {
-        // In order: a longer phrase goes before any shorter one inside it.
-        out = out.replace(long, short);
-    }
-    out = drop_resource_word(&out);
-    for article in ["The ", "A ", "An "] {
-        if let Some(rest) = out.strip_prefix(article)
+    (kept, default)
+}
+
+/// [`SHORTER_PHRASES`], in order.
+fn shorten_phrases(text: &str) -> String {
+    SHORTER_PHRASES
+        .iter()
+        .fold(text.to_string(), |t, (long, short)| t.replace(long, short))
+}
+
+/// "The status of …" → "Status of …": the first of [`LEADING_ARTICLES`]
+/// that starts the text, when a word follows it.
+fn drop_leading_article(text: String) -> String {
+    for article in LEADING_ARTICLES {
+        if let Some(rest) = text.strip_prefix(article)
             && rest.starts_with(|c: char| c.is_alphabetic())
         {
             let mut chars = rest.chars();
-            out = chars
+            return chars
                 .next()
                 .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
                 .unwrap_or_default();
-            break;
         }
     }
-    if restates_names(&out, arg_names) {
-        out.clear();
-    }
-    Condensed { text: out, default }
+    text
 }
 
 /// "the Message resource to be fetched" → "the Message to fetch": the word
@@ -406,15 +293,10 @@ fn drop_resource_word(text: &str) -> String {
     out.join(" ")
 }
 
-/// "fetched." → "fetch.", for "to be fetched" → "to fetch".
+/// "fetched." → "fetch.", for "to be fetched" → "to fetch" ([`PASSIVE_VERBS`]).
 fn active_verb(word: &str) -> Option<String> {
     let bare = word.trim_end_matches(['.', ',', ';']);
-    let verb = match bare {
-        "fetched" => "fetch",
-        "updated" => "update",
-        "deleted" => "delete",
-        _ => return None,
-    };
+    let (_, verb) = PASSIVE_VERBS.iter().find(|(passive, _)| *passive == bare)?;
     Some(format!("{verb}{}", &word[bare.len()..]))
 }
 
@@ -422,10 +304,6 @@ fn active_verb(word: &str) -> Option<String> {
 /// argument names: "HTTP method to call SmsFallbackUrl." says nothing that
 /// `SmsFallbackMethod` with `enum: [GET, POST]` does not.
 fn restates_names(text: &str, arg_names: &[&str]) -> bool {
-    const FILLER: &[&str] = &[
-        "the", "a", "an", "of", "to", "for", "in", "on", "by", "that", "this", "which", "we",
-        "should", "use", "used", "call", "http", "method", "url", "resource", "value",
-    ];
     let known: Vec<String> = arg_names
         .iter()
         .flat_map(|n| {
@@ -449,13 +327,12 @@ fn restates_names(text: &str, arg_names: &[&str]) -> bool {
 /// `sms_url`, `` `sms_url` `` → `SmsUrl` when a sibling argument has that
 /// name (compared ignoring case and underscores); other backticks dropped.
 fn rename_references(text: &str, arg_names: &[&str]) -> String {
-    let loose = crate::naming::loose_key;
     let mut out = String::with_capacity(text.len());
     let mut word = String::new();
     let flush = |word: &mut String, out: &mut String| {
         if word.contains('_') {
-            let key = loose(word);
-            if let Some(name) = arg_names.iter().find(|n| loose(n) == key) {
+            let key = loose_key(word);
+            if let Some(name) = arg_names.iter().find(|n| loose_key(n) == key) {
                 out.push_str(name);
                 word.clear();
                 return;
@@ -478,53 +355,14 @@ fn rename_references(text: &str, arg_names: &[&str]) -> String {
     out
 }
 
-/// The sentences of a text: a word ending in `.`, `!` or `?` ends one when
-/// the next word starts with a letter, `[`, `*` or `(` (Twilio starts some
-/// in lower case, "jpeg, jpg, gif…"), unless it is an abbreviation ("e.g.")
-/// or a list number ("1.").
-pub fn sentences(text: &str) -> Vec<String> {
-    const ABBREVIATIONS: &[&str] = &[
-        "e.g.", "eg.", "i.e.", "etc.", "vs.", "approx.", "no.", "u.s.", "a.m.", "p.m.", "inc.",
-        "ltd.", "min.", "max.", "incl.", "cf.", "st.",
-    ];
-    let mut out = Vec::new();
-    let mut current = String::new();
-    let words: Vec<&str> = text.split(' ').collect();
-    for (i, w) in words.iter().enumerate() {
-        if !current.is_empty() {
-            current.push(' ');
-        }
-        current.push_str(w);
-        let lower = w.to_lowercase();
-        let list_number = w.trim_end_matches('.').chars().all(|c| c.is_ascii_digit());
-        let ends = w.ends_with(['.', '!', '?'])
-            && !list_number
-            && !ABBREVIATIONS.iter().any(|a| lower.ends_with(a))
-            && words.get(i + 1).is_some_and(|next| {
-                next.starts_with(|c: char| c.is_alphabetic() || matches!(c, '[' | '*' | '('))
-            });
-        if ends {
-            out.push(std::mem::take(&mut current));
-        }
-    }
-    if !current.trim().is_empty() {
-        out.push(current);
-    }
-    out
-}
-
-/// The value in "defaults to `POST`", "Default value is `false`", "The default is 50".
+/// The value in "defaults to `POST`", "Default value is `false`", "The
+/// default is 50" ([`DEFAULT_PHRASES`]).
 fn stated_default(sentence: &str) -> Option<String> {
     // ASCII lower-casing keeps byte offsets, so `start` indexes `sentence`.
     let lower = sentence.to_ascii_lowercase();
-    let start = [
-        "defaults to ",
-        "default value is ",
-        "the default is ",
-        "default is ",
-    ]
-    .iter()
-    .find_map(|p| lower.find(p).map(|i| i + p.len()))?;
+    let start = DEFAULT_PHRASES
+        .iter()
+        .find_map(|p| lower.find(p).map(|i| i + p.len()))?;
     let value: String = sentence[start..]
         .trim_start_matches(['`', '\'', '"'])
         .chars()
@@ -532,9 +370,8 @@ fn stated_default(sentence: &str) -> Option<String> {
         .collect();
     (!value.is_empty()).then_some(value)
 }
-
 #[cfg(test)]
-mod condense_tests {
+mod tests {
     use super::*;
 
     fn enum_known(values: &[String]) -> Known<'_> {
@@ -644,20 +481,6 @@ mod condense_tests {
             Known::default(),
         );
         assert_eq!(c.text, "Region. (US and Canada only).");
-        assert!(contains_words("x only y", "only"));
-        assert!(!contains_words("commonly", "only"));
-    }
-
-    #[test]
-    fn list_numbers_and_abbreviations_do_not_end_sentences() {
-        assert_eq!(
-            sentences("Steps: 1. opened 2. signed. E.g. for a TOTP factor. Done."),
-            [
-                "Steps: 1. opened 2. signed.",
-                "E.g. for a TOTP factor.",
-                "Done."
-            ]
-        );
     }
 
     #[test]
@@ -672,14 +495,6 @@ mod condense_tests {
             "Time that Twilio will send the message."
         );
         assert_eq!(condense(text, &[], Known::default()).text, text);
-    }
-
-    #[test]
-    fn lower_case_and_parenthesised_sentences_are_sentences() {
-        assert_eq!(
-            sentences("Media URL. jpeg and png are supported. (US only)."),
-            ["Media URL.", "jpeg and png are supported.", "(US only)."]
-        );
     }
 
     #[test]
@@ -717,5 +532,78 @@ mod condense_tests {
         );
         assert_eq!(c.text, "Whether to shorten links.");
         assert_eq!(c.default.as_deref(), Some("false"));
+    }
+
+    #[test]
+    fn each_step_alone() {
+        assert_eq!(
+            rename_references("Use `sms_url` or `other_thing`.", &["SmsUrl"]),
+            "Use SmsUrl or other_thing."
+        );
+        assert_eq!(
+            shorten_phrases(
+                "The URL that we should call when done. It can be up to 64 characters long."
+            ),
+            "The URL to call when done. Up to 64 characters."
+        );
+        assert_eq!(drop_leading_article("The status.".into()), "Status.");
+        assert_eq!(
+            drop_leading_article("An (odd) one.".into()),
+            "An (odd) one."
+        );
+        assert_eq!(drop_leading_article("Another one.".into()), "Another one.");
+        assert_eq!(active_verb("deleted."), Some("delete.".into()));
+        assert_eq!(active_verb("created"), None);
+        assert!(restates_names(
+            "The HTTP method to call SmsUrl.",
+            &["SmsUrl"]
+        ));
+        assert!(!restates_names("", &["SmsUrl"]));
+        assert!(!restates_names("Called when the SMS fails.", &["SmsUrl"]));
+    }
+
+    #[test]
+    fn defaults_are_read_from_the_prose() {
+        assert_eq!(stated_default("Defaults to `POST`."), Some("POST".into()));
+        assert_eq!(stated_default("The default is 50."), Some("50".into()));
+        assert_eq!(
+            stated_default("Default value is 'true'"),
+            Some("true".into())
+        );
+        assert_eq!(stated_default("No default here."), None);
+        assert_eq!(stated_default("Defaults to ."), None);
+    }
+
+    #[test]
+    fn a_stated_default_only_moves_when_the_schema_can_carry_it() {
+        let values = vec!["fixed".to_string()];
+        // Not an enum value, not a boolean or integer: stays prose.
+        let (kept, default) = keep_sentences("Mode. Defaults to `auto`.", enum_known(&values));
+        assert_eq!((kept.len(), default), (1, None));
+        // An enum value: out of the prose, into the schema.
+        let (kept, default) = keep_sentences("Mode. Defaults to `fixed`.", enum_known(&values));
+        assert_eq!(kept, ["Mode."]);
+        assert_eq!(default.as_deref(), Some("\"fixed\""));
+        // The schema has a default already: the prose is left alone.
+        let has = Known {
+            has_default: true,
+            ..enum_known(&values)
+        };
+        let (kept, default) = keep_sentences("Mode. Defaults to `fixed`.", has);
+        assert_eq!((kept, default), (vec!["Mode.".to_string()], None));
+        // An integer default in the first sentence keeps the sentence.
+        let integer = Known {
+            is_integer: true,
+            ..Known::default()
+        };
+        let (kept, default) = keep_sentences("The default is 50 items.", integer);
+        assert_eq!(kept, ["The default is 50 items."]);
+        assert_eq!(default.as_deref(), Some("50"));
+    }
+
+    #[test]
+    fn long_rule_sentences_are_dropped() {
+        let long = format!("Name. You must {}.", "x".repeat(MAX_RULE_SENTENCE));
+        assert_eq!(condense(&long, &[], Known::default()).text, "Name.");
     }
 }
