@@ -32,7 +32,7 @@ use serde_json::Value;
 
 pub use emit::render;
 pub use model::FIELDS_ARG;
-use model::{Catalog, Finding, FindingLevel, HttpMethod, SpecDef};
+use model::{Catalog, Finding, FindingLevel, SpecDef};
 
 /// The `*.json` spec files of a directory, sorted by name.
 pub fn spec_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
@@ -107,15 +107,7 @@ pub fn add_spec(catalog: &mut Catalog, stem: &str, text: &str) -> Result<(), Str
             });
             continue;
         };
-        let operations = [
-            (HttpMethod::Get, &item.get),
-            (HttpMethod::Post, &item.post),
-            (HttpMethod::Put, &item.put),
-            (HttpMethod::Patch, &item.patch),
-            (HttpMethod::Delete, &item.delete),
-        ];
-        for (method, op) in operations {
-            let Some(op) = op else { continue };
+        for (method, op) in operation::operations(item) {
             let at = operation::OperationRef {
                 path,
                 item,

@@ -248,6 +248,26 @@ pub fn kind_of(schema: &Value) -> ValueKind {
     }
 }
 
+/// Sets (or replaces) a schema's description.
+pub fn set_description(schema: &mut Value, desc: String) {
+    if let Value::Object(obj) = schema {
+        obj.insert("description".into(), Value::String(desc));
+    }
+}
+
+/// The strings of a JSON array (other items skipped); empty when absent.
+pub fn string_array(value: Option<&Value>) -> Vec<String> {
+    value
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -316,6 +336,19 @@ mod tests {
         );
         let other = json!({"type": "string", "minLength": 10, "maxLength": 34, "pattern": "^AC[0-9a-fA-F]{32}$"});
         assert_eq!(r.to_json_schema(&other).expect("convert"), other);
+    }
+
+    #[test]
+    fn helpers_on_converted_schemas() {
+        let mut s = json!({"type": "string", "description": "Old."});
+        set_description(&mut s, "New.".into());
+        assert_eq!(s, json!({"type": "string", "description": "New."}));
+        let mut not_an_object = json!(true);
+        set_description(&mut not_an_object, "New.".into());
+        assert_eq!(not_an_object, json!(true));
+        assert_eq!(string_array(Some(&json!(["a", 1, "b"]))), ["a", "b"]);
+        assert!(string_array(Some(&json!("a"))).is_empty());
+        assert!(string_array(None).is_empty());
     }
 
     #[test]
