@@ -5,6 +5,7 @@
 //! `specs/pin.json` when missing. All the logic is in the `codegen` crate.
 
 use std::env;
+use std::error::Error;
 use std::fs;
 use std::path::PathBuf;
 use std::process::{Command, exit};
@@ -18,7 +19,7 @@ fn main() {
     }
 }
 
-fn run() -> Result<(), String> {
+fn run() -> Result<(), Box<dyn Error>> {
     link_relocations_packed();
     println!("cargo:rerun-if-env-changed=TWILIO_OPENAPI_DIR");
     println!("cargo:rerun-if-changed=specs/pin.json");
@@ -42,7 +43,9 @@ fn run() -> Result<(), String> {
     }
     let source = twilio_mcp_codegen::render(&catalog)?;
     let out = PathBuf::from(env::var_os("OUT_DIR").ok_or("OUT_DIR is not set")?);
-    fs::write(out.join("catalog.rs"), source).map_err(|e| format!("cannot write catalog.rs: {e}"))
+    fs::write(out.join("catalog.rs"), source)
+        .map_err(|e| format!("cannot write catalog.rs: {e}"))?;
+    Ok(())
 }
 
 /// The catalog's static tables hold tens of thousands of pointers, each one
@@ -84,8 +87,8 @@ fn glibc_at_least(major: u32, minor: u32) -> bool {
 }
 
 /// `specs/twilio-oai/`, fetched first if it does not match the pin.
-fn pinned_specs() -> Result<PathBuf, String> {
-    let pin = SpecPin::read("specs/pin.json".as_ref()).map_err(|e| e.to_string())?;
+fn pinned_specs() -> Result<PathBuf, Box<dyn Error>> {
+    let pin = SpecPin::read("specs/pin.json".as_ref())?;
     let dir = PathBuf::from("specs/twilio-oai");
     if !fetch::is_current(&pin, &dir) {
         println!(

@@ -16,6 +16,7 @@
 
 pub mod diff;
 mod emit;
+mod error;
 pub mod fetch;
 pub mod model;
 pub mod naming;
@@ -31,12 +32,16 @@ use openapiv3::{OpenAPI, ReferenceOr};
 use serde_json::Value;
 
 pub use emit::render;
+pub use error::{CodegenError, SpecError};
 pub use model::FIELDS_ARG;
 use model::{Catalog, Finding, FindingLevel, SpecDef};
 
 /// The `*.json` spec files of a directory, sorted by name.
-pub fn spec_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
-    let entries = fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+pub fn spec_files(dir: &Path) -> Result<Vec<PathBuf>, CodegenError> {
+    let entries = fs::read_dir(dir).map_err(|source| CodegenError::ReadDir {
+        dir: dir.to_path_buf(),
+        source,
+    })?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
@@ -44,7 +49,9 @@ pub fn spec_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
         .collect();
     files.sort();
     if files.is_empty() {
-        return Err(format!("{} holds no *.json spec files", dir.display()));
+        return Err(CodegenError::NoSpecFiles {
+            dir: dir.to_path_buf(),
+        });
     }
     Ok(files)
 }
@@ -53,32 +60,37 @@ pub fn spec_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
 ///
 /// Operations that cannot become tools are left out and reported as
 /// error-level findings; a file that is not an OpenAPI document is an error.
-pub fn load_catalog(dir: &Path) -> Result<Catalog, String> {
+pub fn load_catalog(dir: &Path) -> Result<Catalog, CodegenError> {
     let mut catalog = Catalog::default();
     for file in spec_files(dir)? {
         let stem = file
             .file_stem()
             .and_then(|s| s.to_str())
-            .ok_or_else(|| format!("{}: file name is not UTF-8", file.display()))?
+            .ok_or_else(|| CodegenError::FileName { file: file.clone() })?
             .to_string();
-        let text = fs::read_to_string(&file)
-            .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-        add_spec(&mut catalog, &stem, &text).map_err(|e| format!("{}: {e}", file.display()))?;
+        let text = match fs::read_to_string(&file) {
+            Ok(text) => text,
+            Err(source) => return Err(CodegenError::ReadFile { file, source }),
+        };
+        if let Err(error) = add_spec(&mut catalog, &stem, &text) {
+            return Err(CodegenError::Spec { file, error });
+        }
     }
     let mut seen = std::collections::HashSet::new();
     for tool in &catalog.tools {
         if !seen.insert(tool.name.as_str()) {
-            return Err(format!("two operations give the tool name `{}`", tool.name));
+            return Err(CodegenError::DuplicateToolName {
+                name: tool.name.clone(),
+            });
         }
     }
     Ok(catalog)
 }
 
 /// Adds the operations of one spec document (its JSON text) to `catalog`.
-pub fn add_spec(catalog: &mut Catalog, stem: &str, text: &str) -> Result<(), String> {
-    let raw: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
-    let openapi: OpenAPI = serde_json::from_value(raw.clone())
-        .map_err(|e| format!("not an OpenAPI 3 document: {e}"))?;
+pub fn add_spec(catalog: &mut Catalog, stem: &str, text: &str) -> Result<(), SpecError> {
+    let raw: Value = serde_json::from_str(text).map_err(SpecError::NotJson)?;
+    let openapi: OpenAPI = serde_json::from_value(raw.clone()).map_err(SpecError::NotOpenApi)?;
     let components = raw
         .pointer("/components/schemas")
         .and_then(Value::as_object)
@@ -116,11 +128,11 @@ pub fn add_spec(catalog: &mut Catalog, stem: &str, text: &str) -> Result<(), Str
             };
             match operation::build_tool(&ctx, &at, &mut catalog.findings) {
                 Ok(tool) => catalog.tools.push(tool),
-                Err(message) => catalog.findings.push(Finding {
+                Err(error) => catalog.findings.push(Finding {
                     level: FindingLevel::Error,
                     spec: stem.to_string(),
                     operation: op.operation_id.clone(),
-                    message: format!("{} {path} left out: {message}", method.as_str()),
+                    message: format!("{} {path} left out: {error}", method.as_str()),
                 }),
             }
         }

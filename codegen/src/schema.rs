@@ -9,6 +9,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::error::SchemaError;
 use crate::model::ValueKind;
 use crate::text;
 
@@ -45,21 +46,21 @@ impl<'a> Resolver<'a> {
         Self { components }
     }
 
-    fn lookup(&self, reference: &str) -> Result<&'a Value, String> {
+    fn lookup(&self, reference: &str) -> Result<&'a Value, SchemaError> {
         let name = reference
             .strip_prefix("#/components/schemas/")
-            .ok_or_else(|| format!("unsupported $ref `{reference}`"))?;
+            .ok_or_else(|| SchemaError::UnsupportedRef(reference.to_string()))?;
         self.components
             .get(name)
-            .ok_or_else(|| format!("unresolved $ref `{reference}`"))
+            .ok_or_else(|| SchemaError::UnresolvedRef(reference.to_string()))
     }
 
     /// Converts an OpenAPI schema into a self-contained JSON Schema.
-    pub fn to_json_schema(&self, schema: &Value) -> Result<Value, String> {
+    pub fn to_json_schema(&self, schema: &Value) -> Result<Value, SchemaError> {
         self.convert(schema, &mut Vec::new())
     }
 
-    fn convert(&self, schema: &Value, stack: &mut Vec<String>) -> Result<Value, String> {
+    fn convert(&self, schema: &Value, stack: &mut Vec<String>) -> Result<Value, SchemaError> {
         let Value::Object(obj) = schema else {
             // `true`/`false` schemas and anything else pass through.
             return Ok(schema.clone());
@@ -358,6 +359,10 @@ mod tests {
         assert!(
             r.to_json_schema(&json!({"$ref": "#/components/schemas/missing"}))
                 .is_err()
+        );
+        assert_eq!(
+            r.to_json_schema(&json!({"items": {"$ref": "other.json#/x"}})),
+            Err(SchemaError::UnsupportedRef("other.json#/x".into()))
         );
     }
 }

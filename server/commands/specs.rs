@@ -5,8 +5,8 @@ use std::path::Path;
 use twilio_mcp_codegen::{diff, load_catalog};
 
 pub fn diff(old: &Path, new: &Path, json: bool) -> Result<(), String> {
-    let old_catalog = load_catalog(old)?;
-    let new_catalog = load_catalog(new)?;
+    let old_catalog = load_catalog(old).map_err(|e| e.to_string())?;
+    let new_catalog = load_catalog(new).map_err(|e| e.to_string())?;
     let changes = diff::diff(&old_catalog, &new_catalog);
     if json {
         let text = serde_json::to_string_pretty(&changes).map_err(|e| e.to_string())?;

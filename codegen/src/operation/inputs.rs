@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 use super::arguments::Arguments;
 use super::{OperationRef, SpecContext};
+use crate::error::OperationError;
 use crate::model::{BodyEncoding, FindingLevel, ParamLocation};
 use crate::schema::set_description;
 use crate::text;
@@ -18,7 +19,7 @@ use crate::text;
 pub(super) fn merged_parameters(
     ctx: &SpecContext<'_>,
     at: &OperationRef<'_>,
-) -> Result<Vec<Parameter>, String> {
+) -> Result<Vec<Parameter>, OperationError> {
     let mut merged: Vec<Parameter> = Vec::new();
     for p in at.item.parameters.iter().chain(&at.op.parameters) {
         let p = resolve_parameter(ctx.openapi, p)?;
@@ -43,20 +44,23 @@ pub(super) fn merged_parameters(
     Ok(merged)
 }
 
-fn resolve_parameter(openapi: &OpenAPI, p: &ReferenceOr<Parameter>) -> Result<Parameter, String> {
+fn resolve_parameter(
+    openapi: &OpenAPI,
+    p: &ReferenceOr<Parameter>,
+) -> Result<Parameter, OperationError> {
     match p {
         ReferenceOr::Item(p) => Ok(p.clone()),
         ReferenceOr::Reference { reference } => {
             let name = reference
                 .strip_prefix("#/components/parameters/")
-                .ok_or_else(|| format!("unsupported parameter $ref `{reference}`"))?;
+                .ok_or_else(|| OperationError::UnsupportedParameterRef(reference.clone()))?;
             match openapi
                 .components
                 .as_ref()
                 .and_then(|c| c.parameters.get(name))
             {
                 Some(ReferenceOr::Item(p)) => Ok(p.clone()),
-                _ => Err(format!("unresolved parameter $ref `{reference}`")),
+                _ => Err(OperationError::UnresolvedParameterRef(reference.clone())),
             }
         }
     }
@@ -78,7 +82,7 @@ pub(super) fn collect_parameter(
     param: &Parameter,
     args: &mut Arguments,
     note: &mut impl FnMut(FindingLevel, String),
-) -> Result<(), String> {
+) -> Result<(), OperationError> {
     let data = param.parameter_data_ref();
     let location = match param {
         Parameter::Path { .. } => ParamLocation::Path,
@@ -101,15 +105,16 @@ pub(super) fn collect_parameter(
         }
     };
     let raw = match &data.format {
-        ParameterSchemaOrContent::Schema(s) => {
-            serde_json::to_value(s).map_err(|e| e.to_string())?
-        }
+        ParameterSchemaOrContent::Schema(s) => serde_json::to_value(s)?,
         ParameterSchemaOrContent::Content(_) => Value::Object(Map::new()),
     };
-    let mut schema = ctx
-        .resolver
-        .to_json_schema(&raw)
-        .map_err(|e| format!("parameter `{}`: {e}", data.name))?;
+    let mut schema =
+        ctx.resolver
+            .to_json_schema(&raw)
+            .map_err(|error| OperationError::Parameter {
+                name: data.name.clone(),
+                error,
+            })?;
     if let Some(desc) = data.description.as_deref().map(text::clean)
         && !desc.is_empty()
     {
@@ -127,9 +132,9 @@ pub(super) fn collect_body(
     body: &ReferenceOr<RequestBody>,
     args: &mut Arguments,
     note: &mut impl FnMut(FindingLevel, String),
-) -> Result<BodyEncoding, String> {
+) -> Result<BodyEncoding, OperationError> {
     let ReferenceOr::Item(body) = body else {
-        return Err("requestBody $ref is not supported".into());
+        return Err(OperationError::BodyRef);
     };
     let (encoding, media) = if let Some(m) = body.content.get("application/x-www-form-urlencoded") {
         (BodyEncoding::Form, m)
@@ -142,17 +147,17 @@ pub(super) fn collect_body(
         );
         (BodyEncoding::Json, m)
     } else {
-        let types: Vec<_> = body.content.keys().cloned().collect();
-        return Err(format!("unsupported request body types {types:?}"));
+        let types = body.content.keys().cloned().collect();
+        return Err(OperationError::BodyTypes(types));
     };
     let raw = match &media.schema {
-        Some(s) => serde_json::to_value(s).map_err(|e| e.to_string())?,
+        Some(s) => serde_json::to_value(s)?,
         None => Value::Object(Map::new()),
     };
     let schema = ctx
         .resolver
         .to_json_schema(&raw)
-        .map_err(|e| format!("request body: {e}"))?;
+        .map_err(OperationError::Body)?;
     let properties = schema.get("properties").and_then(Value::as_object);
     let required: HashSet<&str> = schema
         .get("required")
@@ -211,9 +216,9 @@ mod tests {
             if let Some(body) = &at.op.request_body {
                 collect_body(ctx, body, &mut args, &mut note)?;
             }
-            Ok(args.into_parts().0)
+            Ok::<_, OperationError>(args.into_parts().0)
         });
-        (params, notes)
+        (params.map_err(|e| e.to_string()), notes)
     }
 
     fn shape(params: &[ParamDef]) -> Vec<(&str, ParamLocation, bool)> {

@@ -21,6 +21,7 @@ mod served_schema;
 use openapiv3::{OpenAPI, Operation, PathItem, ReferenceOr, SecurityScheme};
 use serde_json::Value;
 
+use crate::error::OperationError;
 use crate::model::{
     AuthScheme, BodyEncoding, Finding, FindingLevel, HttpMethod, ParamDef, ToolDef,
 };
@@ -72,12 +73,15 @@ pub fn build_tool(
     ctx: &SpecContext<'_>,
     at: &OperationRef<'_>,
     findings: &mut Vec<Finding>,
-) -> Result<ToolDef, String> {
+) -> Result<ToolDef, OperationError> {
     let operation_id = at
         .op
         .operation_id
         .clone()
-        .ok_or_else(|| format!("{} {} has no operationId", at.method.as_str(), at.path))?;
+        .ok_or_else(|| OperationError::NoOperationId {
+            method: at.method,
+            path: at.path.to_string(),
+        })?;
     let name = naming::tool_name(ctx.prefix, &operation_id);
     let mut note = |level, message: String| {
         findings.push(Finding {
@@ -180,14 +184,14 @@ fn conditionals(
 
 /// Base URL: the operation's `servers` win over the path item's, which win
 /// over the root's (OpenAPI 3.0, Operation Object `servers`).
-fn server_url(openapi: &OpenAPI, at: &OperationRef<'_>) -> Result<String, String> {
+fn server_url(openapi: &OpenAPI, at: &OperationRef<'_>) -> Result<String, OperationError> {
     at.op
         .servers
         .first()
         .or_else(|| at.item.servers.first())
         .or_else(|| openapi.servers.first())
         .map(|s| s.url.trim_end_matches('/').to_string())
-        .ok_or_else(|| "no server URL in the spec".to_string())
+        .ok_or(OperationError::NoServer)
 }
 
 fn auth_scheme(openapi: &OpenAPI, op: &Operation) -> AuthScheme {
@@ -267,10 +271,11 @@ mod tests {
     use super::*;
     use crate::model::FIELDS_ARG;
 
+    /// The tool (or why not, as the finding says it) and the findings.
     fn build(doc: &Value) -> (Result<ToolDef, String>, Vec<Finding>) {
         let mut findings = Vec::new();
         let tool = with_operation(doc, |ctx, at| build_tool(ctx, at, &mut findings));
-        (tool, findings)
+        (tool.map_err(|e| e.to_string()), findings)
     }
 
     fn ok(op: Value) -> ToolDef {

@@ -10,6 +10,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::error::OperationError;
 use crate::model::{FIELDS_ARG, ParamDef};
 use crate::schema::string_array;
 use crate::text;
@@ -32,7 +33,7 @@ pub(super) fn input_schema(
     at_least_one_of: &[Vec<String>],
     takes_fields: bool,
     default_output: &[String],
-) -> Result<String, String> {
+) -> Result<String, OperationError> {
     let mut properties = Map::new();
     let mut required = Vec::new();
     let arg_names: Vec<&str> = params.iter().map(|p| p.name.as_str()).collect();
@@ -79,7 +80,7 @@ pub(super) fn input_schema(
     // No `additionalProperties: false`: some clients (Gemini's function
     // declarations) reject the keyword, and the server refuses unknown
     // arguments itself, naming the valid ones.
-    serde_json::to_string(&Value::Object(schema)).map_err(|e| e.to_string())
+    Ok(serde_json::to_string(&Value::Object(schema))?)
 }
 
 /// The [`FIELDS_ARG`] property, naming the resource's default fields.
