@@ -10,19 +10,25 @@ use crate::model::{Catalog, ParamDef, ToolDef};
 /// Tools added, removed and changed between two catalogs.
 #[derive(Debug, Default, Serialize, PartialEq)]
 pub struct CatalogDiff {
+    /// Tools only the new catalog has, by name.
     pub added: Vec<String>,
+    /// Tools only the old catalog has, by name.
     pub removed: Vec<String>,
+    /// Tools both have that differ, by name.
     pub changed: Vec<ToolChange>,
 }
 
 /// How one tool present on both sides changed.
 #[derive(Debug, Serialize, PartialEq)]
 pub struct ToolChange {
+    /// The tool's name.
     pub tool: String,
+    /// One line per change (endpoint, server, parameters).
     pub changes: Vec<String>,
 }
 
 impl CatalogDiff {
+    /// True when the two catalogs have the same tools, unchanged.
     pub fn is_empty(&self) -> bool {
         self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty()
     }

@@ -9,10 +9,21 @@
 //!
 //! * [`fetch`]: the spec pin and fetching the pinned specs with npm.
 //! * [`load_catalog`]: parse every spec file and build one [`model::ToolDef`]
-//!   per operation (names, descriptions, parameters, input JSON Schema,
-//!   annotations, tag).
+//!   per operation. `operation` does one operation, a module per step
+//!   (inputs, arguments, served schema, title/description/annotations);
+//!   `schema` converts OpenAPI schemas to JSON Schema; [`naming`] names
+//!   tools and arguments; [`text`] cleans and condenses Twilio's prose.
+//! * [`model`]: the catalog as data, and the types the server shares with
+//!   the generated code (defined once there).
 //! * [`render`]: format the catalog as Rust source (quote + prettyplease).
 //! * [`diff`]: what changed between two catalogs (`twilio-mcp specs diff`).
+//! * [`services`]: the named services and their tags.
+//!
+//! Failures are [`CodegenError`]s, each one sentence a user can act on.
+//! An operation that cannot become a tool is no failure: it is left out
+//! with an error-level [`model::Finding`].
+
+#![warn(missing_docs)]
 
 pub mod diff;
 mod emit;

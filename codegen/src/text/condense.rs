@@ -154,7 +154,8 @@ pub struct Known<'a> {
 }
 
 /// A cleaned operation description for a tool: Twilio's account
-/// boilerplate dropped ([`TOOL_PHRASES`]), ending with a full stop.
+/// boilerplate dropped ("… belonging to the account used to make the
+/// request", "… associated with your account"), ending with a full stop.
 pub fn tool_description(text: &str) -> String {
     let text = TOOL_PHRASES
         .iter()
