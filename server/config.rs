@@ -7,9 +7,8 @@
 
 use std::env;
 
-use crate::mcp::CredentialState;
 use crate::secret::Secret;
-use crate::twilio::Credentials;
+use crate::twilio::{CredentialState, Credentials};
 
 /// `(variable names, what it is)`, in the order they are reported.
 const CREDENTIAL_VARS: [(&str, &str); 3] = [

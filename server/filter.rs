@@ -177,21 +177,33 @@ impl ToolPolicy {
         !self.deny.as_ref().is_some_and(|d| d.is_match(tool.name))
     }
 
-    /// Why a tool is not permitted, for the error a caller sees.
-    pub fn refusal(&self, tool: &Tool) -> Option<String> {
+    /// Why a tool is not permitted; `None` when it is.
+    pub fn refusal(&self, tool: &Tool) -> Option<Refusal> {
         if self.permits(tool) {
             return None;
         }
         Some(if self.read_only && !tool.annotations.read_only {
-            format!(
-                "tool `{}` is not available: the server runs in read-only mode",
-                tool.name
-            )
+            Refusal::ReadOnly
         } else {
-            format!(
-                "tool `{}` is not available: the server's tool allow/deny lists exclude it",
-                tool.name
-            )
+            Refusal::AllowDeny
+        })
+    }
+}
+
+/// Why the [`ToolPolicy`] excludes a tool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The server runs read-only and the tool writes.
+    ReadOnly,
+    /// The allow list leaves it out, or the deny list names it.
+    AllowDeny,
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Refusal::ReadOnly => "the server runs in read-only mode",
+            Refusal::AllowDeny => "the server's tool allow/deny lists exclude it",
         })
     }
 }

@@ -19,8 +19,8 @@
 //! - [`transport`]: Streamable HTTP and stdio; [`auth`]: signature layer.
 //! - [`cli`], [`commands`], [`config`], [`logging`]: the binary's plumbing.
 
-pub mod args;
 pub mod auth;
+pub mod call;
 pub mod catalog;
 pub mod cli;
 pub mod commands;
@@ -30,8 +30,6 @@ pub mod filter;
 pub mod listing;
 pub mod logging;
 pub mod mcp;
-pub mod request;
-pub mod response;
 pub mod secret;
 pub mod transport;
 pub mod twilio;

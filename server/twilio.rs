@@ -1,5 +1,9 @@
 //! The HTTP client that talks to Twilio: one pooled reqwest client (rustls),
 //! HTTP Basic with the API key, a bounded timeout on every call.
+//!
+//! Its vocabulary is plain data: the [`PreparedRequest`] the call pipeline
+//! builds (`call::request`), the [`UpstreamResponse`] it shapes
+//! (`call::response`), and the [`Credentials`] it signs with.
 
 use std::fmt;
 use std::sync::OnceLock;
@@ -7,16 +11,67 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
+use serde_json::Value;
+
 use crate::catalog::HttpMethod;
-use crate::request::{PreparedRequest, RequestBody};
 use crate::secret::Secret;
+
+/// A request ready to send.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreparedRequest {
+    /// The operation's HTTP method.
+    pub method: HttpMethod,
+    /// Absolute URL without the query string.
+    pub url: String,
+    /// Query pairs, in argument order; repeated keys for arrays.
+    pub query: Vec<(String, String)>,
+    /// Header arguments, `(name, value)`.
+    pub headers: Vec<(String, String)>,
+    /// What goes in the body.
+    pub body: RequestBody,
+}
+
+/// The body of a [`PreparedRequest`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum RequestBody {
+    /// No body (GET, DELETE, and operations that declare none).
+    None,
+    /// `application/x-www-form-urlencoded` pairs, repeated keys for arrays.
+    Form(Vec<(String, String)>),
+    /// A JSON body.
+    Json(Value),
+}
 
 /// The API key credentials requests are signed with.
 #[derive(Clone)]
 pub struct Credentials {
+    /// The account whose resources the tools reach (`AC…`); fills in
+    /// `AccountSid` arguments the caller leaves out.
     pub account_sid: String,
+    /// API key SID (`SK…`), the Basic auth user name.
     pub api_key: String,
+    /// API key secret, the Basic auth password.
     pub api_secret: Secret,
+}
+
+/// Credentials, or the environment variables that are missing.
+#[derive(Debug, Clone)]
+pub enum CredentialState {
+    /// All three are set.
+    Ready(Credentials),
+    /// These variables are unset or empty: tools are listed, calls that
+    /// need credentials fail saying so.
+    Missing(Vec<&'static str>),
+}
+
+impl CredentialState {
+    /// The configured account SID, if any.
+    pub fn account_sid(&self) -> Option<&str> {
+        match self {
+            CredentialState::Ready(c) => Some(c.account_sid.as_str()),
+            CredentialState::Missing(_) => None,
+        }
+    }
 }
 
 impl fmt::Debug for Credentials {
@@ -32,9 +87,13 @@ impl fmt::Debug for Credentials {
 /// What came back from Twilio.
 #[derive(Debug, Clone)]
 pub struct UpstreamResponse {
+    /// HTTP status code.
     pub status: u16,
+    /// The `Content-Type` header, if any.
     pub content_type: Option<String>,
+    /// The whole body.
     pub body: Bytes,
+    /// From sending the request to the end of the body.
     pub elapsed: Duration,
 }
 
@@ -64,6 +123,8 @@ impl fmt::Display for UpstreamError {
     }
 }
 
+impl std::error::Error for UpstreamError {}
+
 /// Sends prepared requests to Twilio.
 ///
 /// The reqwest client (one connection pool for all of Twilio's hosts) is
@@ -76,6 +137,7 @@ pub struct TwilioClient {
 }
 
 impl TwilioClient {
+    /// A client whose every call gives up after `timeout`.
     pub fn new(timeout: Duration) -> Self {
         Self {
             http: OnceLock::new(),

@@ -20,7 +20,7 @@ use crate::catalog::{self, FindingLevel, ToolId};
 use crate::cli::AuditArgs;
 use crate::discover;
 use crate::filter::Selection;
-use crate::mcp::mcp_tool;
+use crate::listing::mcp_tool;
 
 /// Descriptions longer than this are flagged (they cost tokens on every list).
 const LONG_DESCRIPTION: usize = 1_500;

@@ -5,12 +5,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::auth::{PublicBase, SignatureConfig};
+use crate::call::{AppState, Mode, Scope};
 use crate::cli::ServeArgs;
 use crate::config;
 use crate::filter::{Selection, ToolPolicy, ToolSet};
-use crate::mcp::{AppState, CredentialState, Mode, Scope};
 use crate::transport::{self, http::HttpOptions};
-use crate::twilio::TwilioClient;
+use crate::twilio::{CredentialState, TwilioClient};
 
 /// Builds the state every request shares; every error is one actionable sentence.
 pub fn build_state(args: &ServeArgs) -> Result<Arc<AppState>, String> {

@@ -30,9 +30,10 @@ use tower::limit::ConcurrencyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
 use crate::auth::{PublicBase, SignatureConfig, require_signature};
+use crate::call::{AppState, Mode, Scope};
 use crate::filter::{Selection, ToolSet};
 use crate::listing;
-use crate::mcp::{AppState, Mode, Scope, TwilioMcp};
+use crate::mcp::TwilioMcp;
 use crate::transport::body::read_body;
 
 /// HTTP-only settings.

@@ -20,8 +20,9 @@ use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
 
+use crate::call::AppState;
 use crate::listing;
-use crate::mcp::{AppState, TwilioMcp};
+use crate::mcp::TwilioMcp;
 
 /// Serves one client on stdio until it disconnects.
 pub async fn serve(state: Arc<AppState>) -> Result<(), String> {

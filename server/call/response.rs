@@ -19,12 +19,38 @@ const PAGING_KEYS: &[&str] = &["page", "page_size", "next_page_uri", "meta"];
 /// Keys of a v1-style `meta` object worth keeping.
 const META_KEYS: &[&str] = &["page", "page_size", "next_page_url", "key"];
 
-/// A shaped tool result: text for the model and, on success, structured content.
+/// What a call returns: text for the model and, for JSON results,
+/// structured content. `is_error` marks a result the caller should read as
+/// a failure (Twilio refused, or the server could not send the call).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Shaped {
+pub struct CallOutput {
+    /// The result is a failure (MCP's `isError`).
     pub is_error: bool,
+    /// The text the model reads.
     pub text: String,
+    /// The same result as JSON (MCP's `structuredContent`), when it is JSON
+    /// and was not cut to fit.
     pub structured: Option<Value>,
+}
+
+impl CallOutput {
+    /// A successful JSON result: its compact text and the value itself.
+    pub fn json(value: Value) -> Self {
+        Self {
+            is_error: false,
+            text: value.to_string(),
+            structured: Some(value),
+        }
+    }
+
+    /// A failure the caller can read and act on.
+    pub fn error(message: impl Into<String>) -> Self {
+        Self {
+            is_error: true,
+            text: message.into(),
+            structured: None,
+        }
+    }
 }
 
 /// Shapes Twilio's answer. `fields`: `None` for the defaults.
@@ -33,7 +59,7 @@ pub fn shape(
     default_output: &[&str],
     fields: Option<&[String]>,
     max_bytes: usize,
-) -> Shaped {
+) -> CallOutput {
     let parsed: Option<Value> = if response.body.is_empty() {
         None
     } else {
@@ -45,14 +71,14 @@ pub fn shape(
     let Some(value) = parsed else {
         if response.body.is_empty() {
             let value = json!({"status": response.status, "ok": true});
-            return Shaped {
+            return CallOutput {
                 is_error: false,
                 text: value.to_string(),
                 structured: Some(value),
             };
         }
         let text = String::from_utf8_lossy(&response.body);
-        return Shaped {
+        return CallOutput {
             is_error: false,
             text: cut(&text, max_bytes),
             structured: None,
@@ -62,7 +88,7 @@ pub fn shape(
     fit(selected, max_bytes)
 }
 
-fn twilio_error(status: u16, parsed: Option<&Value>, raw: &[u8]) -> Shaped {
+fn twilio_error(status: u16, parsed: Option<&Value>, raw: &[u8]) -> CallOutput {
     let mut text = format!("Twilio returned HTTP {status}");
     let mut structured = json!({"status": status});
     match parsed {
@@ -88,7 +114,7 @@ fn twilio_error(status: u16, parsed: Option<&Value>, raw: &[u8]) -> Shaped {
             }
         }
     }
-    Shaped {
+    CallOutput {
         is_error: true,
         text,
         structured: Some(structured),
@@ -196,10 +222,10 @@ fn next_page_args(url: &str) -> Option<Value> {
 }
 
 /// Serialises, dropping list items from the end until the text fits.
-fn fit(mut value: Value, max_bytes: usize) -> Shaped {
+fn fit(mut value: Value, max_bytes: usize) -> CallOutput {
     let mut text = value.to_string();
     if text.len() <= max_bytes {
-        return Shaped {
+        return CallOutput {
             is_error: false,
             text,
             structured: Some(value),
@@ -235,7 +261,7 @@ fn fit(mut value: Value, max_bytes: usize) -> Shaped {
             text = value.to_string();
         }
         if text.len() <= max_bytes {
-            return Shaped {
+            return CallOutput {
                 is_error: false,
                 text,
                 structured: Some(value),
@@ -244,7 +270,7 @@ fn fit(mut value: Value, max_bytes: usize) -> Shaped {
     }
     let note =
         format!(" [truncated at {max_bytes} bytes: ask for fewer fields or a smaller PageSize]");
-    Shaped {
+    CallOutput {
         is_error: false,
         text: format!("{}{note}", cut(&text, max_bytes.saturating_sub(note.len()))),
         structured: None,

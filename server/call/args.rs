@@ -350,8 +350,8 @@ mod fuzz {
     use serde_json::{Map, Value};
 
     use super::check;
+    use crate::call::request;
     use crate::catalog;
-    use crate::request;
 
     fn json_value() -> impl Strategy<Value = Value> {
         let leaf = prop_oneof![

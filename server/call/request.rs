@@ -13,8 +13,9 @@
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Map, Value};
 
-use crate::args::{ArgError, FIELDS_ARG};
-use crate::catalog::{BodyEncoding, HttpMethod, ParamLocation, Tool};
+use super::args::{ArgError, FIELDS_ARG};
+use crate::catalog::{BodyEncoding, ParamLocation, Tool};
+use crate::twilio::{PreparedRequest, RequestBody};
 
 /// Everything but the unreserved characters of RFC 3986 is encoded in a path segment.
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -23,27 +24,7 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
-/// A request ready to send.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PreparedRequest {
-    pub method: HttpMethod,
-    /// Absolute URL without the query string.
-    pub url: String,
-    /// Query pairs, in argument order; repeated keys for arrays.
-    pub query: Vec<(String, String)>,
-    pub headers: Vec<(String, String)>,
-    pub body: RequestBody,
-}
-
-/// The body of a [`PreparedRequest`].
-#[derive(Debug, Clone, PartialEq)]
-pub enum RequestBody {
-    None,
-    Form(Vec<(String, String)>),
-    Json(Value),
-}
-
-/// Builds the request for a tool call whose arguments passed `args::check`.
+/// Builds the request for a tool call whose arguments passed [`super::args::check`].
 ///
 /// `base_url` replaces the scheme and host of the tool's server (testing,
 /// proxies); the path is kept.
@@ -189,7 +170,7 @@ pub fn requested_fields(args: &Map<String, Value>) -> Option<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog;
+    use crate::catalog::{self, HttpMethod};
     use serde_json::json;
 
     const ACCOUNT: &str = "AC00000000000000000000000000000000";
