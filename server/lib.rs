@@ -27,6 +27,7 @@ pub mod commands;
 pub mod config;
 pub mod discover;
 pub mod filter;
+pub mod http_body;
 pub mod listing;
 pub mod logging;
 pub mod mcp;

@@ -24,7 +24,8 @@ use crate::catalog::{self, Tool, ToolId};
 use crate::discover;
 
 /// Protocol versions whose `tools/list` answer is the plain result (the
-/// handshake era); a newer version's answer comes from rmcp.
+/// handshake era), so [`result_json`]'s bytes are the answer's result; a
+/// newer version's answer comes from rmcp.
 pub const PLAIN_RESULT_VERSIONS: &[&str] =
     &["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"];
 
@@ -87,50 +88,6 @@ pub fn result_json(scope: &Scope) -> Bytes {
             .clone(),
     }
 }
-
-/// The id of a plain `tools/list` request (no cursor, no `_meta`): one the
-/// pre-serialised answer fits. Anything else returns `None` and is left to
-/// rmcp.
-pub fn plain_request_id(envelope: &serde_json::Value) -> Option<&serde_json::Value> {
-    let envelope = envelope.as_object()?;
-    if envelope.get("jsonrpc")?.as_str()? != "2.0"
-        || envelope.get("method")?.as_str()? != "tools/list"
-    {
-        return None;
-    }
-    // Ids as rmcp keeps them verbatim: strings and integers that fit an
-    // i64 (it rewrites `1.0` as `1` and refuses `1.5`).
-    let id = envelope
-        .get("id")
-        .filter(|id| id.is_string() || id.is_i64())?;
-    match envelope.get("params") {
-        None | Some(serde_json::Value::Null) => Some(id),
-        Some(serde_json::Value::Object(params)) if params.is_empty() => Some(id),
-        Some(_) => None,
-    }
-}
-
-/// A whole JSON-RPC answer: `{"jsonrpc":"2.0","id":…,"result":…}`.
-pub fn answer(id: &serde_json::Value, result: &[u8]) -> Vec<u8> {
-    let mut out = answer_head(id);
-    out.reserve(result.len() + ANSWER_TAIL.len());
-    out.extend_from_slice(result);
-    out.extend_from_slice(ANSWER_TAIL);
-    out
-}
-
-/// What comes before the result in an answer (see [`answer`]), for
-/// writers that send the (large, shared) result without copying it.
-pub fn answer_head(id: &serde_json::Value) -> Vec<u8> {
-    let mut out = Vec::with_capacity(48);
-    out.extend_from_slice(br#"{"jsonrpc":"2.0","id":"#);
-    write_json(&mut out, id);
-    out.extend_from_slice(br#","result":"#);
-    out
-}
-
-/// What comes after the result in an answer.
-pub const ANSWER_TAIL: &[u8] = b"}";
 
 /// `{"tools":[…]}` for these tools, field for field as rmcp serialises
 /// [`mcp_tool`]: name, title, description, inputSchema, annotations.

@@ -1,5 +1,7 @@
 //! tracing set-up: human-readable or JSON lines, always on stderr (stdout
 //! belongs to the stdio transport). `RUST_LOG` filters (default `info`).
+//! Over HTTP each line logged while a request is handled carries the
+//! request's span (`transport::http`'s trace layer).
 
 use std::io::IsTerminal;
 
@@ -19,6 +21,12 @@ pub fn init(format: LogFormat) {
     // A second init (tests) fails harmlessly.
     let _ = match format {
         LogFormat::Human => builder.try_init(),
-        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        // The request's span (request id, JSON-RPC method, tool) as `span`;
+        // there is only ever the one, so no `spans` list repeating it.
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_span_list(false)
+            .try_init(),
     };
 }

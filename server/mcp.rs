@@ -5,6 +5,9 @@
 //! scope layer in front of rmcp and reaches the handler through the
 //! request's extensions; over stdio it is fixed at start-up.
 //!
+//! The HTTP layers also leave the request's tracing span in its extensions;
+//! a call runs inside it, so its log lines carry the request id.
+//!
 //! Calls go through the pipeline ([`crate::call`], or [`crate::discover`]
 //! in discovery mode); this module only maps their outcomes to MCP. A tool
 //! that is unknown, refused by the server's policy or outside the selected
@@ -21,6 +24,7 @@ use rmcp::model::{
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
+use tracing::{Instrument, Span};
 
 use crate::call::{self, AppState, CallError, CallOutput, Mode, Scope};
 use crate::discover::{self, DiscoverError};
@@ -39,13 +43,19 @@ impl TwilioMcp {
     }
 
     fn scope(&self, context: &RequestContext<RoleServer>) -> Scope {
-        context
-            .extensions
-            .get::<http::request::Parts>()
-            .and_then(|parts| parts.extensions.get::<Scope>())
-            .cloned()
-            .unwrap_or_else(|| self.state.default_scope.clone())
+        http_extension::<Scope>(context).unwrap_or_else(|| self.state.default_scope.clone())
     }
+}
+
+/// Something the HTTP layers put in the request's extensions (none over stdio).
+fn http_extension<T: Clone + Send + Sync + 'static>(
+    context: &RequestContext<RoleServer>,
+) -> Option<T> {
+    context
+        .extensions
+        .get::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<T>())
+        .cloned()
 }
 
 /// A pipeline result as an MCP tool result.
@@ -142,14 +152,23 @@ impl ServerHandler for TwilioMcp {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
         let scope = self.scope(&context);
+        // rmcp runs this on a task of its own: back into the HTTP request's
+        // span, so the pipeline's log lines carry its request id.
+        let span = http_extension::<Span>(&context).unwrap_or_else(Span::none);
         let arguments = request.arguments.unwrap_or_default();
         let state = &self.state;
-        let result = match scope.mode {
-            Mode::Tools => from_call(call::call(state, &scope, &request.name, &arguments).await)?,
-            Mode::Discover => {
-                from_discover(discover::call(state, &scope, &request.name, arguments).await)?
+        let result = async {
+            match scope.mode {
+                Mode::Tools => {
+                    from_call(call::call(state, &scope, &request.name, &arguments).await)
+                }
+                Mode::Discover => {
+                    from_discover(discover::call(state, &scope, &request.name, arguments).await)
+                }
             }
-        };
+        }
+        .instrument(span)
+        .await?;
         Ok(result.into())
     }
 }

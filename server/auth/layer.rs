@@ -2,7 +2,8 @@
 //! sees a request.
 //!
 //! Install it with [`axum::middleware::from_fn_with_state`] on the route that
-//! serves MCP:
+//! serves MCP (the HTTP transport also puts [`reject_unsigned`] in front of
+//! its body layer, so unsigned requests are refused before any body is read):
 //!
 //! ```ignore
 //! let cfg = Arc::new(SignatureConfig::new(vec![Secret::new(token)]));
@@ -28,8 +29,8 @@ use http::header::{CONTENT_TYPE, HOST};
 use http::{HeaderMap, request::Parts};
 
 use super::signature::{self, SignatureError};
+use crate::http_body::{buffer, error_response};
 use crate::secret::Secret;
-use crate::transport::body::{error_response, read_body};
 
 /// Default request body limit, the same as rmcp's Streamable HTTP default.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
@@ -172,31 +173,30 @@ impl fmt::Display for PublicBase {
 /// Answers 401 when the header is missing, 403 when it is wrong (or the body
 /// does not match `bodySHA256`, or strict mode wants one), 413 when the body
 /// exceeds `max_body_bytes`; each with a JSON body `{"error": "..."}`. On
-/// success the request is passed on with its body intact.
+/// success the request is passed on with its body intact. A body an earlier
+/// layer read ([`crate::http_body::BufferedBody`]) is used as it is, not
+/// read again.
 pub async fn require_signature(
     State(cfg): State<Arc<SignatureConfig>>,
     req: Request,
     next: Next,
 ) -> Response {
-    let (parts, body) = req.into_parts();
-
     // Reject unsigned requests before reading (possibly large) bodies.
-    let Some(signature) = signature_header(&parts.headers) else {
-        return reject(&parts, SignatureError::Missing);
+    let Some(signature) = signature_header(req.headers()) else {
+        return reject(&req.into_parts().0, SignatureError::Missing);
     };
 
-    let bytes = match read_body(body, &parts.headers, cfg.max_body_bytes).await {
-        Ok(bytes) => bytes,
+    let (req, bytes) = match buffer(req, cfg.max_body_bytes).await {
+        Ok(read) => read,
         Err(error) => {
             tracing::warn!(
-                method = %parts.method,
-                path = %parts.uri.path(),
                 reason = %error.message(),
                 "rejected request to the MCP endpoint"
             );
             return error_response(error.status(), error.message());
         }
     };
+    let (parts, body): (Parts, Body) = req.into_parts();
 
     let url = public_url(&cfg, &parts);
     // Only form bodies contribute parameters to the signed string; MCP sends
@@ -215,12 +215,20 @@ pub async fn require_signature(
         cfg.require_body_hash,
     );
     match result {
-        Ok(()) => {
-            next.run(Request::from_parts(parts, Body::from(bytes)))
-                .await
-        }
+        Ok(()) => next.run(Request::from_parts(parts, body)).await,
         Err(error) => reject(&parts, error),
     }
+}
+
+/// Middleware answering 401 to a request without `X-Twilio-Signature`, from
+/// its head alone: in front of the layer that reads bodies, it keeps an
+/// unsigned request from costing a body read. [`require_signature`] does
+/// the whole check after it.
+pub async fn reject_unsigned(req: Request, next: Next) -> Response {
+    if signature_header(req.headers()).is_none() {
+        return reject(&req.into_parts().0, SignatureError::Missing);
+    }
+    next.run(req).await
 }
 
 /// The header value; `None` when absent or empty. A value that is not

@@ -12,8 +12,8 @@
 //!   `validateRequest`): the URL byte for byte, form parameters sorted, the
 //!   default-port / no-port URL variants, and `bodySHA256`.
 //! * [`layer`] is the axum middleware that rebuilds the public URL, reads the
-//!   body (bounded), runs the check, and answers 401/403/413 before the MCP
-//!   service sees anything.
+//!   body (bounded, or takes the bytes an earlier layer read), runs the
+//!   check, and answers 401/403/413 before the MCP service sees anything.
 //!
 //! # Why the signature may cover the URL only
 //!
@@ -61,5 +61,5 @@
 pub mod layer;
 pub mod signature;
 
-pub use layer::{PublicBase, PublicBaseError, SignatureConfig, require_signature};
+pub use layer::{PublicBase, PublicBaseError, SignatureConfig, reject_unsigned, require_signature};
 pub use signature::SignatureError;

@@ -78,8 +78,6 @@ pub struct Scope {
     pub tools: Arc<ToolSet>,
     /// How they are exposed.
     pub mode: Mode,
-    /// The HTTP request's id in the logs (none over stdio).
-    pub request_id: Option<u64>,
 }
 
 /// Everything a call needs, shared by all requests.
@@ -260,7 +258,6 @@ pub async fn call(
         Ok(upstream) => upstream,
         Err(e) => {
             tracing::warn!(
-                request_id = scope.request_id,
                 tool = tool.name,
                 method = tool.method.as_str(),
                 latency_ms = started.elapsed().as_millis() as u64,
@@ -271,7 +268,6 @@ pub async fn call(
         }
     };
     tracing::info!(
-        request_id = scope.request_id,
         tool = tool.name,
         method = tool.method.as_str(),
         status = upstream.status,

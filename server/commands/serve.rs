@@ -39,11 +39,7 @@ pub fn build_state(args: &ServeArgs) -> Result<Arc<AppState>, String> {
         base_url,
         max_response_bytes: args.max_response_bytes.max(1024),
         policy,
-        default_scope: Scope {
-            tools,
-            mode,
-            request_id: None,
-        },
+        default_scope: Scope { tools, mode },
     }))
 }
 

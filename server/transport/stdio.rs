@@ -4,24 +4,21 @@
 //! when stdin closes or on SIGINT/SIGTERM.
 //!
 //! rmcp runs the session over an in-memory pipe, and this module sits
-//! between it and the real stdin/stdout, one JSON-RPC message per line. Once
-//! the session is initialised with a protocol version whose `tools/list`
-//! answer is the plain result, a plain `tools/list` request is answered here
-//! from [`listing`]'s pre-serialised bytes, exactly as rmcp would answer it
-//! (`tests/stdio_fast_path.rs`) but without parsing a schema; every other
-//! line goes to rmcp unchanged.
+//! between it and the real stdin/stdout, one JSON-RPC message per line. It
+//! shows every line to the [`StdioFastPath`], which answers a plain
+//! `tools/list` from pre-serialised bytes once the session is ready for it,
+//! exactly as rmcp would answer it but without parsing a schema; every
+//! other line goes to rmcp unchanged.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 
 use bytes::Bytes;
 use rmcp::ServiceExt;
-use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
 
+use super::fast_path::StdioFastPath;
 use crate::call::AppState;
-use crate::listing;
 use crate::mcp::TwilioMcp;
 
 /// Serves one client on stdio until it disconnects.
@@ -37,7 +34,7 @@ pub async fn serve(state: Arc<AppState>) -> Result<(), String> {
             tracing::info!(fast_answers, "stdio session ended");
             Ok(())
         }
-        () = super::http::shutdown_signal() => Ok(()),
+        () = super::shutdown_signal() => Ok(()),
     }
 }
 
@@ -60,17 +57,13 @@ where
     let (ours, rmcp_side) = tokio::io::duplex(PIPE_BYTES);
     let (from_rmcp, to_rmcp) = tokio::io::split(ours);
     let (lines, outbox) = mpsc::channel::<Line>(64);
-    let session = Arc::new(Session::default());
+    let fast_path = Arc::new(StdioFastPath::new(
+        fast_tools_list.then(|| state.default_scope.clone()),
+    ));
 
     let mut writer = tokio::spawn(write_lines(outbox, output));
-    let rmcp_answers = tokio::spawn(forward_rmcp(from_rmcp, lines.clone(), session.clone()));
-    let client = tokio::spawn(route_client(
-        input,
-        to_rmcp,
-        lines,
-        session.clone(),
-        fast_tools_list.then(|| state.clone()),
-    ));
+    let rmcp_answers = tokio::spawn(forward_rmcp(from_rmcp, lines.clone(), fast_path.clone()));
+    let client = tokio::spawn(route_client(input, to_rmcp, lines, fast_path.clone()));
     let server = async move {
         let running = TwilioMcp::new(state)
             .serve(rmcp_side)
@@ -106,7 +99,7 @@ where
     let written = writer.await.unwrap_or(Ok(()));
     served?;
     written.map_err(|e| format!("writing to stdout failed: {e}"))?;
-    Ok(session.fast_answers.load(Ordering::Relaxed))
+    Ok(fast_path.answers())
 }
 
 /// Bytes buffered between this module and rmcp in each direction.
@@ -120,34 +113,6 @@ const INSPECT_BYTES: usize = 64 * 1024;
 /// One message for stdout, in pieces written one after another (so a large
 /// shared `tools/list` result is written without being copied).
 type Line = Vec<Bytes>;
-
-/// The protocol version rmcp agreed on, as far as the fast path cares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u8)]
-enum Version {
-    NotYet = 0,
-    /// Its `tools/list` answer is the plain result.
-    Plain = 1,
-    Other = 2,
-}
-
-/// What this module has seen of the session's handshake.
-#[derive(Debug, Default)]
-struct Session {
-    /// A [`Version`].
-    version: AtomicU8,
-    /// The client sent `notifications/initialized`.
-    initialized: AtomicBool,
-    /// `tools/list` requests answered here.
-    fast_answers: AtomicU64,
-}
-
-impl Session {
-    fn ready(&self) -> bool {
-        self.initialized.load(Ordering::Acquire)
-            && self.version.load(Ordering::Acquire) == Version::Plain as u8
-    }
-}
 
 /// How [`read_line`] ended.
 enum Read {
@@ -207,15 +172,13 @@ where
     }
 }
 
-/// Client lines: answers plain `tools/list` requests (when `fast` carries
-/// the state), passes everything else to rmcp, and closes rmcp's input when
-/// the client's ends.
+/// Client lines: those the fast path answers are answered, everything else
+/// goes to rmcp; rmcp's input closes when the client's ends.
 async fn route_client<R, W>(
     input: R,
     mut to_rmcp: W,
     lines: mpsc::Sender<Line>,
-    session: Arc<Session>,
-    fast: Option<Arc<AppState>>,
+    fast_path: Arc<StdioFastPath>,
 ) where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin,
@@ -228,32 +191,13 @@ async fn route_client<R, W>(
             Read::PassedOn => continue,
             Read::End => break,
         }
-        if let Some(state) = &fast
-            && session.ready()
-            && contains(&line, b"\"tools/list\"")
-            && let Ok(envelope) = serde_json::from_slice::<Value>(&line)
-            && let Some(id) = listing::plain_request_id(&envelope)
-        {
-            let answer = vec![
-                Bytes::from(listing::answer_head(id)),
-                listing::result_json(&state.default_scope),
-                Bytes::from_static(listing::ANSWER_TAIL),
-                Bytes::from_static(b"\n"),
-            ];
+        if let Some(answer) = fast_path.answer(&line) {
             if lines.send(answer).await.is_err() {
                 break;
             }
-            session.fast_answers.fetch_add(1, Ordering::Relaxed);
             continue;
         }
-        if !session.initialized.load(Ordering::Relaxed)
-            && contains(&line, b"notifications/initialized")
-            && serde_json::from_slice::<Value>(&line).is_ok_and(|v| {
-                v.get("method").and_then(Value::as_str) == Some("notifications/initialized")
-            })
-        {
-            session.initialized.store(true, Ordering::Release);
-        }
+        fast_path.client_line(&line);
         if to_rmcp.write_all(&line).await.is_err() {
             break;
         }
@@ -262,13 +206,9 @@ async fn route_client<R, W>(
     let _ = to_rmcp.shutdown().await;
 }
 
-/// rmcp's lines, passed on to the writer; the answer to `initialize` tells
-/// which protocol version the session speaks.
-///
-/// The version is recorded before that answer is queued: a client sends
-/// `notifications/initialized` (which opens the fast path) only after
-/// reading it, so no fast answer can overtake it.
-async fn forward_rmcp<R>(from_rmcp: R, lines: mpsc::Sender<Line>, session: Arc<Session>)
+/// rmcp's lines, shown to the fast path (the answer to `initialize` tells
+/// which protocol version the session speaks), then passed on to the writer.
+async fn forward_rmcp<R>(from_rmcp: R, lines: mpsc::Sender<Line>, fast_path: Arc<StdioFastPath>)
 where
     R: AsyncRead + Unpin,
 {
@@ -279,20 +219,7 @@ where
             Ok(0) | Err(_) => break,
             Ok(_) => {}
         }
-        if session.version.load(Ordering::Relaxed) == Version::NotYet as u8
-            && contains(&line, b"\"protocolVersion\"")
-            && let Ok(message) = serde_json::from_slice::<Value>(&line)
-            && let Some(version) = message
-                .pointer("/result/protocolVersion")
-                .and_then(Value::as_str)
-        {
-            let version = if listing::PLAIN_RESULT_VERSIONS.contains(&version) {
-                Version::Plain
-            } else {
-                Version::Other
-            };
-            session.version.store(version as u8, Ordering::Release);
-        }
+        fast_path.server_line(&line);
         if lines.send(vec![Bytes::from(line)]).await.is_err() {
             break;
         }
@@ -320,7 +247,3 @@ where
 }
 
 const WRITE_CHUNK: usize = 64 * 1024;
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
-}
