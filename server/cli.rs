@@ -19,16 +19,22 @@ pub struct Cli {
         default_value = "human"
     )]
     pub log_format: LogFormat,
+    /// What to do.
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// How log lines are written on stderr: `human` text, or `json` objects,
+/// one a line.
+// Doc comments on the variants would become `--help` text.
+#[allow(missing_docs)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
     Human,
     Json,
 }
 
+/// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the MCP server: Streamable HTTP at /mcp (default) or stdio.
@@ -55,6 +61,7 @@ pub struct SelectionArgs {
     pub services: Vec<String>,
 }
 
+/// `serve`'s flags.
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
     /// Serve MCP over stdin/stdout (for desktop clients) instead of HTTP.
@@ -63,6 +70,7 @@ pub struct ServeArgs {
     /// Address to listen on for HTTP.
     #[arg(long, env = "TWILIO_MCP_BIND", default_value = "127.0.0.1:3000")]
     pub bind: SocketAddr,
+    /// The services exposed.
     #[command(flatten)]
     pub selection: SelectionArgs,
     /// `tools`: one MCP tool per operation. `discover`: three tools to search,
@@ -138,8 +146,10 @@ pub struct ServeArgs {
     pub api_base_url: Option<String>,
 }
 
+/// `tools`' flags.
 #[derive(Debug, Clone, Args)]
 pub struct ToolsArgs {
+    /// The services listed.
     #[command(flatten)]
     pub selection: SelectionArgs,
     /// Machine-readable output.
@@ -150,8 +160,10 @@ pub struct ToolsArgs {
     pub tags: bool,
 }
 
+/// `audit`'s flags.
 #[derive(Debug, Clone, Args)]
 pub struct AuditArgs {
+    /// The services audited.
     #[command(flatten)]
     pub selection: SelectionArgs,
     /// Machine-readable output.
@@ -165,6 +177,7 @@ pub struct AuditArgs {
     pub markdown: bool,
 }
 
+/// `sign`'s flags.
 #[derive(Debug, Clone, Args)]
 pub struct SignArgs {
     /// The full URL the client calls, query string included.
@@ -178,6 +191,7 @@ pub struct SignArgs {
     pub client_config: bool,
 }
 
+/// `specs` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum SpecsCommand {
     /// List tools added, removed and changed between two spec directories.

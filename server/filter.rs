@@ -27,6 +27,7 @@ pub const DEFAULT_SERVICE: &str = "Messaging";
 pub struct Selection {
     /// Canonical names, as given after resolution (`Messaging`, `verify_v2`).
     pub names: Vec<String>,
+    /// The tools, in catalog order, without duplicates.
     pub ids: Vec<ToolId>,
 }
 
@@ -90,6 +91,7 @@ impl Selection {
         }
     }
 
+    /// True when the selection includes this tool.
     pub fn contains(&self, id: ToolId) -> bool {
         self.ids.binary_search(&id).is_ok()
     }
@@ -147,20 +149,15 @@ pub struct ToolPolicy {
     allow: Option<GlobSet>,
     /// Tools whose name matches one of these globs are removed.
     deny: Option<GlobSet>,
-    /// The patterns, for messages.
-    pub allow_patterns: Vec<String>,
-    pub deny_patterns: Vec<String>,
 }
 
 impl ToolPolicy {
     /// Builds a policy; a bad glob is an error naming it.
-    pub fn new(read_only: bool, allow: &[String], deny: &[String]) -> Result<Self, String> {
+    pub fn new(read_only: bool, allow: &[String], deny: &[String]) -> Result<Self, PatternError> {
         Ok(Self {
             read_only,
             allow: globs(allow)?,
             deny: globs(deny)?,
-            allow_patterns: allow.to_vec(),
-            deny_patterns: deny.to_vec(),
         })
     }
 
@@ -208,25 +205,59 @@ impl fmt::Display for Refusal {
     }
 }
 
-fn globs(patterns: &[String]) -> Result<Option<GlobSet>, String> {
+/// An allow or deny pattern that is not a glob.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PatternError {
+    /// This pattern does not parse.
+    Glob {
+        /// The pattern as given.
+        pattern: String,
+        /// What is wrong with it.
+        error: globset::Error,
+    },
+    /// The patterns do not build into one matcher.
+    Set(globset::Error),
+}
+
+impl fmt::Display for PatternError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PatternError::Glob { pattern, error } => {
+                write!(f, "bad tool pattern `{pattern}`: {error}")
+            }
+            PatternError::Set(error) => write!(f, "bad tool patterns: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for PatternError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            PatternError::Glob { error, .. } | PatternError::Set(error) => Some(error),
+        }
+    }
+}
+
+fn globs(patterns: &[String]) -> Result<Option<GlobSet>, PatternError> {
     let patterns: Vec<&String> = patterns.iter().filter(|p| !p.trim().is_empty()).collect();
     if patterns.is_empty() {
         return Ok(None);
     }
     let mut builder = GlobSetBuilder::new();
     for p in patterns {
-        let glob = Glob::new(p.trim()).map_err(|e| format!("bad tool pattern `{p}`: {e}"))?;
+        let glob = Glob::new(p.trim()).map_err(|error| PatternError::Glob {
+            pattern: p.clone(),
+            error,
+        })?;
         builder.add(glob);
     }
-    builder
-        .build()
-        .map(Some)
-        .map_err(|e| format!("bad tool patterns: {e}"))
+    builder.build().map(Some).map_err(PatternError::Set)
 }
 
 /// A selection with the policy applied: what one request can list and call.
 #[derive(Debug)]
 pub struct ToolSet {
+    /// What the request selected.
     pub selection: Selection,
     /// Selected and permitted, in catalog order.
     pub ids: Vec<ToolId>,
@@ -236,6 +267,7 @@ pub struct ToolSet {
 }
 
 impl ToolSet {
+    /// The selection's tools that the policy permits.
     pub fn new(selection: Selection, policy: &ToolPolicy) -> Arc<Self> {
         let ids = selection
             .ids
@@ -250,10 +282,12 @@ impl ToolSet {
         })
     }
 
+    /// True when the request may list and call this tool.
     pub fn contains(&self, id: ToolId) -> bool {
         self.ids.binary_search(&id).is_ok()
     }
 
+    /// The tools with their ids, in catalog order.
     pub fn tools(&self) -> impl Iterator<Item = (ToolId, &'static Tool)> + '_ {
         self.ids
             .iter()

@@ -33,9 +33,9 @@
 //!
 //! [`PreparedRequest`]: crate::twilio::PreparedRequest
 
-pub mod args;
-pub mod request;
-pub mod response;
+mod args;
+mod request;
+mod response;
 
 use std::fmt;
 use std::sync::Arc;

@@ -30,6 +30,7 @@ pub use twilio_mcp_codegen::model::{
 pub struct Tool {
     /// Tool name: `<SpecPrefix>_<operationId>`, e.g. `ApiV2010_CreateMessage`.
     pub name: &'static str,
+    /// Human-readable title, e.g. `Create Message (ApiV2010)`.
     pub title: &'static str,
     /// Cleaned description, with "at least one of" rules and the product.
     pub description: &'static str,
@@ -37,15 +38,21 @@ pub struct Tool {
     pub spec: &'static str,
     /// OpenAPI tag (or the spec prefix for untagged operations).
     pub tag: &'static str,
+    /// The OpenAPI operationId, e.g. `CreateMessage`.
     pub operation_id: &'static str,
+    /// HTTP method.
     pub method: HttpMethod,
     /// Base URL of the product, e.g. `https://api.twilio.com`.
     pub server: &'static str,
     /// Path template with `{Param}` placeholders.
     pub path: &'static str,
+    /// Arguments, in the order requests list them.
     pub params: &'static [Param],
+    /// How the request body is encoded.
     pub body: BodyEncoding,
+    /// Credentials the operation needs.
     pub auth: AuthScheme,
+    /// MCP hints: read-only, destructive, idempotent, open world.
     pub annotations: Annotations,
     /// Groups of argument names of which at least one must be given
     /// (from `x-twilio.conditional`).
@@ -63,32 +70,42 @@ pub struct Param {
     pub name: &'static str,
     /// Name sent to Twilio (`DateSent<` for `DateSentBefore`).
     pub wire_name: &'static str,
+    /// Where it goes in the request.
     pub location: ParamLocation,
+    /// The JSON type it takes.
     pub kind: ValueKind,
     /// Twilio requires it (path parameters always).
     pub required: bool,
     /// Filled from the configured account SID when omitted.
     pub from_config: bool,
+    /// OpenAPI `format` (`phone-number`, `uri`, `prefixed-collapsible-map-…`).
     pub format: Option<&'static str>,
+    /// Every allowed value, when it is an enum (the served schema may list
+    /// only examples).
     pub enum_values: &'static [&'static str],
     /// Default value as JSON text.
     pub default: Option<&'static str>,
     /// SID shape the server checks (not in the served schema, to save tokens).
     pub pattern: Option<&'static str>,
+    /// Full cleaned description (the served schema carries a condensed one).
     pub description: &'static str,
 }
 
 /// The tools of one OpenAPI tag.
 #[derive(Debug)]
 pub struct Tag {
+    /// Tag name, e.g. `AccountsV1AuthTokenPromotion`.
     pub name: &'static str,
+    /// Its tools, in spec path order.
     pub tools: &'static [Tool],
 }
 
 /// A named service: a group of tags.
 #[derive(Debug)]
 pub struct Service {
+    /// Service name, e.g. `Messaging`.
     pub name: &'static str,
+    /// The tags it selects.
     pub tags: &'static [&'static str],
 }
 
@@ -101,15 +118,20 @@ pub struct Spec {
     pub short: &'static str,
     /// Tool-name prefix, e.g. `ApiV2010`.
     pub prefix: &'static str,
+    /// The spec's `info.title`, e.g. `Twilio - Api`.
     pub title: &'static str,
 }
 
 /// Something codegen noticed (see `twilio-mcp audit`).
 #[derive(Debug)]
 pub struct Finding {
+    /// How serious.
     pub level: FindingLevel,
+    /// The spec file stem it is about.
     pub spec: &'static str,
+    /// The tool it is about, if one.
     pub operation: Option<&'static str>,
+    /// What codegen did or left out, and why.
     pub message: &'static str,
 }
 

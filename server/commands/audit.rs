@@ -90,6 +90,7 @@ pub fn services_markdown() -> String {
     markdown_table(&costs(&named_selections()))
 }
 
+/// Prints the audit; `Ok(false)` when an error-level finding exists.
 pub fn run(args: &AuditArgs) -> Result<bool, String> {
     let selections: Vec<Selection> = if args.selection.services.is_empty() {
         named_selections()

@@ -1,6 +1,11 @@
-//! The subcommands: `serve`, `tools`, `audit`, `sign`, `specs diff`.
+//! The subcommands: `serve`, `tools`, `audit`, `sign`, `specs diff`, and
+//! [`run`], which the binary calls with the parsed command line.
 
 use std::io;
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command, SpecsCommand};
+use crate::logging;
 
 /// `println!` for command output: a closed stdout (`twilio-mcp tools | head`)
 /// ends the program quietly instead of panicking.
@@ -25,12 +30,57 @@ macro_rules! out {
 
 pub mod audit;
 pub mod serve;
-pub mod sign;
-pub mod specs;
-pub mod tools;
+mod sign;
+mod specs;
+mod tools;
+
+/// Runs a parsed command line: sets up logging, runs the subcommand, and
+/// prints its error, if any, as `error: …` on stderr.
+pub fn run(cli: Cli) -> ExitCode {
+    logging::init(cli.log_format);
+    let result = match cli.command {
+        Command::Serve(args) => {
+            // stdio serves one client: one thread does, and starts faster
+            // and smaller than a pool sized for HTTP.
+            let one_thread = args.stdio;
+            run_async(serve::run(*args), one_thread)
+        }
+        Command::Tools(args) => tools::run(&args),
+        Command::Audit(args) => match audit::run(&args) {
+            Ok(true) => Ok(()),
+            Ok(false) => return ExitCode::FAILURE,
+            Err(e) => Err(e),
+        },
+        Command::Sign(args) => sign::run(&args),
+        Command::Specs(SpecsCommand::Diff { old, new, json }) => specs::diff(&old, &new, json),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_async(
+    future: impl std::future::Future<Output = Result<(), String>>,
+    one_thread: bool,
+) -> Result<(), String> {
+    let mut builder = if one_thread {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    builder
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?
+        .block_on(future)
+}
 
 /// Exits: quietly when the reader went away, with an error otherwise.
-pub fn stdout_failed(e: io::Error) -> ! {
+pub(crate) fn stdout_failed(e: io::Error) -> ! {
     if e.kind() == io::ErrorKind::BrokenPipe {
         std::process::exit(0);
     }

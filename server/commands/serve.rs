@@ -1,31 +1,120 @@
 //! `twilio-mcp serve`: builds the shared state from flags and environment,
 //! decides whether `/mcp` checks signatures, and runs a transport.
 
+use std::fmt;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::auth::{PublicBase, SignatureConfig};
+use crate::auth::{PublicBase, PublicBaseError, SignatureConfig};
 use crate::call::{AppState, Mode, Scope};
 use crate::cli::ServeArgs;
 use crate::config;
-use crate::filter::{Selection, ToolPolicy, ToolSet};
+use crate::filter::{PatternError, Selection, ToolPolicy, ToolSet, UnknownService};
 use crate::transport::{self, http::HttpOptions};
 use crate::twilio::{CredentialState, TwilioClient};
 
-/// Builds the state every request shares; every error is one actionable sentence.
-pub fn build_state(args: &ServeArgs) -> Result<Arc<AppState>, String> {
-    let mode = Mode::parse(&args.mode).ok_or_else(|| {
-        format!(
-            "unknown mode `{}`: use --mode tools or --mode discover",
-            args.mode
-        )
-    })?;
-    let selection = Selection::parse(&args.selection.services)
-        .map_err(|e| format!("{e} (from --services / TWILIO_MCP_SERVICES)"))?;
-    let policy = ToolPolicy::new(args.read_only, &args.allow_tools, &args.deny_tools)?;
+/// Why `serve` cannot start with these settings. Each message is one
+/// actionable sentence.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConfigError {
+    /// `--mode` is neither `tools` nor `discover`.
+    UnknownMode(String),
+    /// A `--services` name matches nothing.
+    UnknownService(UnknownService),
+    /// An `--allow-tools` or `--deny-tools` pattern is not a glob.
+    BadToolPattern(PatternError),
+    /// `--upstream-timeout 0`.
+    NoUpstreamTimeout,
+    /// `TWILIO_API_BASE_URL` does not parse as a URL.
+    BaseUrlNotAUrl(url::ParseError),
+    /// `TWILIO_API_BASE_URL` is not http(s).
+    BaseUrlScheme,
+    /// `TWILIO_API_BASE_URL` carries a user name or password (which would be logged).
+    BaseUrlUserInfo,
+    /// `--public-url` is not `http[s]://host[:port]`.
+    BadPublicUrl {
+        /// The URL as given.
+        url: String,
+        /// What is wrong with it.
+        error: PublicBaseError,
+    },
+    /// No auth token on a non-loopback address, and no
+    /// `--dangerously-allow-unsigned`.
+    Unsigned(SocketAddr),
+    /// `--request-timeout` is not longer than `--upstream-timeout`, in seconds.
+    RequestTimeout {
+        /// `--request-timeout`.
+        request: u64,
+        /// `--upstream-timeout`.
+        upstream: u64,
+    },
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::UnknownMode(mode) => write!(
+                f,
+                "unknown mode `{mode}`: use --mode tools or --mode discover"
+            ),
+            ConfigError::UnknownService(e) => {
+                write!(f, "{e} (from --services / TWILIO_MCP_SERVICES)")
+            }
+            ConfigError::BadToolPattern(e) => e.fmt(f),
+            ConfigError::NoUpstreamTimeout => {
+                f.write_str("--upstream-timeout must be at least 1 second")
+            }
+            ConfigError::BaseUrlNotAUrl(e) => write!(
+                f,
+                "TWILIO_API_BASE_URL is not a URL ({e}): use e.g. http://127.0.0.1:4010"
+            ),
+            ConfigError::BaseUrlScheme => {
+                f.write_str("TWILIO_API_BASE_URL must start with http:// or https://")
+            }
+            ConfigError::BaseUrlUserInfo => {
+                f.write_str("TWILIO_API_BASE_URL must not contain a user name or password")
+            }
+            ConfigError::BadPublicUrl { url, error } => {
+                write!(f, "bad public URL `{url}`: {error}")
+            }
+            ConfigError::Unsigned(bind) => write!(
+                f,
+                "refusing to serve {bind} without signature checks: set TWILIO_AUTH_TOKEN (and \
+                 --public-url), bind 127.0.0.1, or pass --dangerously-allow-unsigned"
+            ),
+            ConfigError::RequestTimeout { request, upstream } => write!(
+                f,
+                "--request-timeout ({request} s) must be longer than --upstream-timeout \
+                 ({upstream} s)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ConfigError::UnknownService(e) => Some(e),
+            ConfigError::BadToolPattern(e) => Some(e),
+            ConfigError::BaseUrlNotAUrl(e) => Some(e),
+            ConfigError::BadPublicUrl { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+}
+
+/// Builds the state every request shares from the flags and the environment.
+pub fn build_state(args: &ServeArgs) -> Result<Arc<AppState>, ConfigError> {
+    let mode =
+        Mode::parse(&args.mode).ok_or_else(|| ConfigError::UnknownMode(args.mode.clone()))?;
+    let selection =
+        Selection::parse(&args.selection.services).map_err(ConfigError::UnknownService)?;
+    let policy = ToolPolicy::new(args.read_only, &args.allow_tools, &args.deny_tools)
+        .map_err(ConfigError::BadToolPattern)?;
     let tools = ToolSet::new(selection, &policy);
     if args.upstream_timeout == 0 {
-        return Err("--upstream-timeout must be at least 1 second".into());
+        return Err(ConfigError::NoUpstreamTimeout);
     }
     let client = TwilioClient::new(Duration::from_secs(args.upstream_timeout));
     let base_url = args
@@ -45,21 +134,20 @@ pub fn build_state(args: &ServeArgs) -> Result<Arc<AppState>, String> {
 
 /// A base-URL override must be http(s) and carry no user info, which would
 /// otherwise be logged at start-up.
-fn check_base_url(url: &str) -> Result<String, String> {
-    let parsed = url::Url::parse(url).map_err(|e| {
-        format!("TWILIO_API_BASE_URL is not a URL ({e}): use e.g. http://127.0.0.1:4010")
-    })?;
+fn check_base_url(url: &str) -> Result<String, ConfigError> {
+    let parsed = url::Url::parse(url).map_err(ConfigError::BaseUrlNotAUrl)?;
     if !matches!(parsed.scheme(), "http" | "https") {
-        return Err("TWILIO_API_BASE_URL must start with http:// or https://".into());
+        return Err(ConfigError::BaseUrlScheme);
     }
     if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err("TWILIO_API_BASE_URL must not contain a user name or password".into());
+        return Err(ConfigError::BaseUrlUserInfo);
     }
     Ok(url.to_string())
 }
 
+/// Runs the server on the transport the flags choose, until it is stopped.
 pub async fn run(args: ServeArgs) -> Result<(), String> {
-    let state = build_state(&args)?;
+    let state = build_state(&args).map_err(|e| e.to_string())?;
     if let CredentialState::Missing(vars) = &state.credentials {
         tracing::warn!(
             missing = %vars.join(", "),
@@ -73,12 +161,12 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     if args.stdio {
         return transport::stdio::serve(state).await;
     }
-    let options = http_options(&args)?;
+    let options = http_options(&args).map_err(|e| e.to_string())?;
     transport::http::serve(state, options).await
 }
 
 /// HTTP options, including the decision to check signatures.
-pub fn http_options(args: &ServeArgs) -> Result<HttpOptions, String> {
+pub fn http_options(args: &ServeArgs) -> Result<HttpOptions, ConfigError> {
     let tokens = config::auth_tokens_from_env();
     let public_url = args
         .public_url
@@ -86,7 +174,12 @@ pub fn http_options(args: &ServeArgs) -> Result<HttpOptions, String> {
         .or_else(config::public_url_from_template_vars);
     let public_base = public_url
         .as_deref()
-        .map(|u| PublicBase::parse(u).map_err(|e| format!("bad public URL `{u}`: {e}")))
+        .map(|u| {
+            PublicBase::parse(u).map_err(|error| ConfigError::BadPublicUrl {
+                url: u.to_string(),
+                error,
+            })
+        })
         .transpose()?;
     let loopback = args.bind.ip().is_loopback();
     let signature = if tokens.is_empty() {
@@ -104,11 +197,7 @@ pub fn http_options(args: &ServeArgs) -> Result<HttpOptions, String> {
             );
             None
         } else {
-            return Err(format!(
-                "refusing to serve {} without signature checks: set TWILIO_AUTH_TOKEN (and \
-                 --public-url), bind 127.0.0.1, or pass --dangerously-allow-unsigned",
-                args.bind
-            ));
+            return Err(ConfigError::Unsigned(args.bind));
         }
     } else {
         if public_base.is_none() && !args.trust_forwarded {
@@ -124,10 +213,10 @@ pub fn http_options(args: &ServeArgs) -> Result<HttpOptions, String> {
         Some(cfg)
     };
     if args.request_timeout <= args.upstream_timeout {
-        return Err(format!(
-            "--request-timeout ({} s) must be longer than --upstream-timeout ({} s)",
-            args.request_timeout, args.upstream_timeout
-        ));
+        return Err(ConfigError::RequestTimeout {
+            request: args.request_timeout,
+            upstream: args.upstream_timeout,
+        });
     }
     Ok(HttpOptions {
         bind: args.bind,
@@ -140,4 +229,87 @@ pub fn http_options(args: &ServeArgs) -> Result<HttpOptions, String> {
         max_concurrency: args.max_concurrency,
         fast_tools_list: true,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    fn serve_args(flags: &[&str]) -> ServeArgs {
+        let argv = ["twilio-mcp", "serve"].iter().chain(flags);
+        let Command::Serve(args) = Cli::parse_from(argv).command else {
+            panic!("serve expected")
+        };
+        *args
+    }
+
+    fn state_error(flags: &[&str]) -> ConfigError {
+        build_state(&serve_args(flags)).expect_err("bad settings")
+    }
+
+    #[test]
+    fn bad_settings_are_typed_errors_with_one_sentence_each() {
+        let e = state_error(&["--mode", "nope"]);
+        assert_eq!(e, ConfigError::UnknownMode("nope".into()));
+        assert_eq!(
+            e.to_string(),
+            "unknown mode `nope`: use --mode tools or --mode discover"
+        );
+
+        let e = state_error(&["--services", "Nope"]);
+        assert!(matches!(e, ConfigError::UnknownService(_)), "{e:?}");
+        let text = e.to_string();
+        assert!(
+            text.starts_with("unknown service `Nope`: ")
+                && text.ends_with(" (from --services / TWILIO_MCP_SERVICES)"),
+            "{text}"
+        );
+
+        let e = state_error(&["--deny-tools", "["]);
+        assert!(
+            matches!(&e, ConfigError::BadToolPattern(PatternError::Glob { pattern, .. }) if pattern == "["),
+            "{e:?}"
+        );
+        assert!(e.to_string().starts_with("bad tool pattern `[`: "), "{e}");
+
+        assert_eq!(
+            state_error(&["--upstream-timeout", "0"]),
+            ConfigError::NoUpstreamTimeout
+        );
+        assert!(matches!(
+            state_error(&["--api-base-url", "not a url"]),
+            ConfigError::BaseUrlNotAUrl(_)
+        ));
+        assert_eq!(
+            state_error(&["--api-base-url", "ftp://127.0.0.1"]),
+            ConfigError::BaseUrlScheme
+        );
+        let e = state_error(&["--api-base-url", "http://user:pw@127.0.0.1"]);
+        assert_eq!(e, ConfigError::BaseUrlUserInfo);
+        assert!(!e.to_string().contains("pw"), "{e}");
+    }
+
+    #[test]
+    fn bad_http_settings_are_typed_errors() {
+        let e = http_options(&serve_args(&["--public-url", "https://example.com/mcp"]))
+            .expect_err("a path");
+        assert!(
+            matches!(&e, ConfigError::BadPublicUrl { url, .. } if url == "https://example.com/mcp"),
+            "{e:?}"
+        );
+        let e = http_options(&serve_args(&[
+            "--request-timeout",
+            "30",
+            "--upstream-timeout",
+            "30",
+        ]))
+        .expect_err("timeouts");
+        assert_eq!(
+            e.to_string(),
+            "--request-timeout (30 s) must be longer than --upstream-timeout (30 s)"
+        );
+    }
 }

@@ -1,7 +1,7 @@
 //! The two ways clients reach the handler: Streamable HTTP and stdio, and
 //! the `tools/list` fast path both share.
 
-pub mod fast_path;
+pub(crate) mod fast_path;
 pub mod http;
 pub mod stdio;
 
