@@ -12,11 +12,8 @@ use std::sync::{LazyLock, OnceLock};
 
 use serde_json::{Map, Value};
 
-use crate::catalog::{self, Tool, ToolId, ValueKind};
-
-/// Name of the argument that picks response fields (not sent to Twilio);
-/// codegen adds it to every tool that returns a resource.
-pub use twilio_mcp_codegen::FIELDS_ARG;
+// FIELDS_ARG: the argument that picks response fields (not sent to Twilio).
+use crate::catalog::{self, FIELDS_ARG, Tool, ToolId, ValueKind};
 
 /// Why a call's arguments were refused; names the argument.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -13,8 +13,8 @@
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Map, Value};
 
-use super::args::{ArgError, FIELDS_ARG};
-use crate::catalog::{BodyEncoding, ParamLocation, Tool};
+use super::args::ArgError;
+use crate::catalog::{BodyEncoding, FIELDS_ARG, ParamLocation, Tool};
 use crate::twilio::{PreparedRequest, RequestBody};
 
 /// Everything but the unreserved characters of RFC 3986 is encoded in a path segment.
