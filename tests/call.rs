@@ -16,6 +16,7 @@ use base64::Engine as _;
 use serde_json::{Map, Value, json};
 use tower::ServiceExt;
 
+use twilio_mcp::auth::Caller;
 use twilio_mcp::call::{self, AppState, CallError, Mode, Scope};
 use twilio_mcp::catalog::{self, AuthScheme};
 use twilio_mcp::filter::{Refusal, Selection, ToolPolicy, ToolSet};
@@ -174,6 +175,7 @@ fn state(base_url: &str, setup: Setup) -> AppState {
         default_scope: Scope {
             tools: ToolSet::new(selection, &policy),
             mode: setup.mode,
+            caller: Caller::stdio(),
         },
         policy,
     }

@@ -28,6 +28,7 @@ use axum::response::Response;
 use http::header::{CONTENT_TYPE, HOST};
 use http::{HeaderMap, request::Parts};
 
+use super::caller::Caller;
 use super::signature::{self, SignatureError};
 use crate::http_body::{buffer, error_response};
 use crate::secret::Secret;
@@ -206,7 +207,7 @@ pub async fn require_signature(
     } else {
         Vec::new()
     };
-    let result = signature::validate(
+    let result = signature::validate_token(
         &cfg.tokens,
         &url,
         &params,
@@ -215,7 +216,13 @@ pub async fn require_signature(
         cfg.require_body_hash,
     );
     match result {
-        Ok(()) => next.run(Request::from_parts(parts, body)).await,
+        Ok(token_index) => {
+            let mut request = Request::from_parts(parts, body);
+            request
+                .extensions_mut()
+                .insert(Caller::signature(token_index));
+            next.run(request).await
+        }
         Err(error) => reject(&parts, error),
     }
 }
@@ -660,6 +667,34 @@ mod tests {
             "https://example.com:port",
         ] {
             assert!(PublicBase::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[tokio::test]
+    async fn the_caller_names_the_token_that_signed() {
+        let cfg = SignatureConfig::new(vec![Secret::new("old-token"), Secret::new(TOKEN)]);
+        let router = Router::new()
+            .route(
+                "/mcp",
+                any(|request: Request| async move {
+                    request
+                        .extensions()
+                        .get::<Caller>()
+                        .map_or_else(|| "none".to_string(), Caller::id)
+                }),
+            )
+            .layer(from_fn_with_state(Arc::new(cfg), require_signature));
+        for (token, expected) in [
+            ("old-token", "signature:primary"),
+            (TOKEN, "signature:secondary"),
+        ] {
+            let signature = compute(token, "http://localhost:8080/mcp", &[]);
+            let request = json_request("/mcp", Some(&signature))
+                .body(Body::from(JSON_BODY))
+                .expect("request");
+            let (status, body) = send(router.clone(), request).await;
+            assert_eq!(status, StatusCode::OK);
+            assert_eq!(body, expected);
         }
     }
 

@@ -14,6 +14,10 @@
 //! * [`layer`] is the axum middleware that rebuilds the public URL, reads the
 //!   body (bounded, or takes the bytes an earlier layer read), runs the
 //!   check, and answers 401/403/413 before the MCP service sees anything.
+//!   On success it puts the [`Caller`] (which token signed) in the request's
+//!   extensions.
+//! * [`caller`] is who a request was authenticated as, for the call
+//!   pipeline, logs and audit records; never a secret.
 //!
 //! # Why the signature may cover the URL only
 //!
@@ -58,8 +62,10 @@
 //! otherwise from `http://` and the `Host` header. The path and query are
 //! always used exactly as received.
 
+pub mod caller;
 pub mod layer;
 pub mod signature;
 
+pub use caller::{AuthMethod, Caller};
 pub use layer::{PublicBase, PublicBaseError, SignatureConfig, reject_unsigned, require_signature};
 pub use signature::SignatureError;

@@ -174,6 +174,24 @@ pub fn validate(
     signature: Option<&str>,
     require_body_hash: bool,
 ) -> Result<(), SignatureError> {
+    validate_token(tokens, url, form_params, body, signature, require_body_hash).map(|_| ())
+}
+
+/// [`validate`], and which token signed: its index in `tokens`, so the
+/// caller can be named after it (the primary or the secondary auth token)
+/// without the token itself going anywhere.
+///
+/// # Errors
+///
+/// As [`validate`].
+pub fn validate_token(
+    tokens: &[Secret],
+    url: &str,
+    form_params: &[(String, String)],
+    body: Option<&[u8]>,
+    signature: Option<&str>,
+    require_body_hash: bool,
+) -> Result<usize, SignatureError> {
     let signature = match signature {
         Some(signature) if !signature.is_empty() => signature,
         _ => return Err(SignatureError::Missing),
@@ -201,20 +219,22 @@ pub fn validate(
 
     let port_variant = port_variant(url);
     let candidates = std::iter::once(url).chain(port_variant.as_deref());
-    let signed_by_a_token = tokens
+    let signed_by = tokens
         .iter()
-        .filter(|token| !token.is_empty())
-        .map(|token| keyed_mac(token.expose()))
-        .any(|mac| {
+        .enumerate()
+        .filter(|(_, token)| !token.is_empty())
+        .find(|(_, token)| {
+            let mac = keyed_mac(token.expose());
             candidates.clone().any(|candidate| {
                 signed_mac(mac.clone(), candidate, &params)
                     .verify_slice(&tag)
                     .is_ok()
             })
-        });
-    if !signed_by_a_token {
+        })
+        .map(|(index, _)| index);
+    let Some(signed_by) = signed_by else {
         return Err(SignatureError::Invalid);
-    }
+    };
 
     if let Some(expected) = expected_body_hash {
         // The hash is public (it is in the URL), so a plain comparison is fine.
@@ -225,7 +245,7 @@ pub fn validate(
             _ => return Err(SignatureError::BodyHashMismatch),
         }
     }
-    Ok(())
+    Ok(signed_by)
 }
 
 /// An HMAC-SHA1 keyed with `token`, ready to be cloned per signed string.

@@ -25,9 +25,9 @@
 //!   dry runs) between steps 4 and 6, on the [`PreparedRequest`] and the
 //!   [`Scope`], refusing with a new `CallError` variant or answering with a
 //!   preview [`CallOutput`] instead of sending;
-//! - **who is calling**: a field of [`Scope`], the per-request context, set
-//!   by the transport (over HTTP from what the authentication layer put in
-//!   the request's extensions; over stdio the local user);
+//! - **who is calling**: [`Scope::caller`], set by the transport (over HTTP
+//!   from the [`Caller`] the authentication layer put in the request's
+//!   extensions; over stdio the local user);
 //! - **audit records, metrics and a span per call**: around [`call`], whose
 //!   outcome (`Ok`, or which `CallError`) is what they count.
 //!
@@ -43,6 +43,7 @@ use std::time::Instant;
 
 use serde_json::{Map, Value};
 
+use crate::auth::Caller;
 use crate::catalog::{self, AuthScheme, Tool, ToolId};
 use crate::filter::{Refusal, ToolPolicy, ToolSet};
 use crate::twilio::{CredentialState, TwilioClient, UpstreamError};
@@ -78,6 +79,8 @@ pub struct Scope {
     pub tools: Arc<ToolSet>,
     /// How they are exposed.
     pub mode: Mode,
+    /// Who is calling (from the authentication layer; the local user over stdio).
+    pub caller: Caller,
 }
 
 /// Everything a call needs, shared by all requests.

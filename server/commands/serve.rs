@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::auth::{PublicBase, PublicBaseError, SignatureConfig};
+use crate::auth::{Caller, PublicBase, PublicBaseError, SignatureConfig};
 use crate::call::{AppState, Mode, Scope};
 use crate::cli::ServeArgs;
 use crate::config;
@@ -128,7 +128,13 @@ pub fn build_state(args: &ServeArgs) -> Result<Arc<AppState>, ConfigError> {
         base_url,
         max_response_bytes: args.max_response_bytes.max(1024),
         policy,
-        default_scope: Scope { tools, mode },
+        // What stdio sessions see; over HTTP each request's scope carries
+        // the caller its authentication named.
+        default_scope: Scope {
+            tools,
+            mode,
+            caller: Caller::stdio(),
+        },
     }))
 }
 

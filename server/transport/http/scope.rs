@@ -16,6 +16,7 @@ use axum::response::Response;
 use serde_json::Value;
 
 use super::envelope::{Envelope, json_rpc_error};
+use crate::auth::Caller;
 use crate::call::{AppState, Mode, Scope};
 use crate::filter::{Selection, ToolSet};
 
@@ -40,7 +41,7 @@ impl Scopes {
     }
 
     /// `?services=…&mode=…` → the request's scope; an unknown name is an error.
-    pub fn resolve(&self, query: &str) -> Result<Scope, String> {
+    pub fn resolve(&self, query: &str, caller: Caller) -> Result<Scope, String> {
         let mut services: Vec<String> = Vec::new();
         let mut mode = None;
         for (key, value) in form_urlencoded::parse(query.as_bytes()) {
@@ -64,11 +65,16 @@ impl Scopes {
             return Ok(Scope {
                 tools: default.tools.clone(),
                 mode,
+                caller,
             });
         }
         let key = services;
         if let Some(tools) = self.cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
-            return Ok(Scope { tools, mode });
+            return Ok(Scope {
+                tools,
+                mode,
+                caller,
+            });
         }
         let selection = Selection::parse(&key).map_err(|e| e.to_string())?;
         let tools = ToolSet::new(selection, &self.state.policy);
@@ -78,7 +84,11 @@ impl Scopes {
             }
             cache.insert(key, tools.clone());
         }
-        Ok(Scope { tools, mode })
+        Ok(Scope {
+            tools,
+            mode,
+            caller,
+        })
     }
 }
 
@@ -89,7 +99,15 @@ pub async fn resolve(
     mut request: Request,
     next: Next,
 ) -> Response {
-    match scopes.resolve(request.uri().query().unwrap_or("")) {
+    // The authentication layer names the caller; with no check configured
+    // (loopback testing, or explicitly allowed) nobody was authenticated.
+    let caller = request
+        .extensions()
+        .get::<Caller>()
+        .cloned()
+        .unwrap_or_else(Caller::unauthenticated);
+    tracing::Span::current().record("caller", tracing::field::display(&caller));
+    match scopes.resolve(request.uri().query().unwrap_or(""), caller) {
         Ok(scope) => {
             request.extensions_mut().insert(scope);
             next.run(request).await

@@ -1,7 +1,8 @@
 //! The request's span and its log line.
 //!
 //! Every request to `/mcp` gets an id and a span carrying it (`request`,
-//! with `request_id`; the envelope layer adds `rpc_method` and `tool`), so
+//! with `request_id`; the envelope layer adds `rpc_method` and `tool`, the
+//! scope layer `caller`), so
 //! every line logged while it is handled says which request it belongs to.
 //! The span also goes into the request's extensions, because rmcp runs the
 //! handler on a task of its own: the handler enters it again around the
@@ -23,7 +24,13 @@ static REQUEST_IDS: AtomicU64 = AtomicU64::new(1);
 /// Layer: runs the request inside its span, then logs its outcome.
 pub async fn trace(mut request: Request, next: Next) -> Response {
     let request_id = REQUEST_IDS.fetch_add(1, Ordering::Relaxed);
-    let span = tracing::info_span!("request", request_id, rpc_method = Empty, tool = Empty);
+    let span = tracing::info_span!(
+        "request",
+        request_id,
+        rpc_method = Empty,
+        tool = Empty,
+        caller = Empty
+    );
     request.extensions_mut().insert(span.clone());
     let logged = request.method() == Method::POST;
     let started = Instant::now();
