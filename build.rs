@@ -23,10 +23,12 @@ fn run() -> Result<(), Box<dyn Error>> {
     link_relocations_packed();
     println!("cargo:rerun-if-env-changed=TWILIO_OPENAPI_DIR");
     println!("cargo:rerun-if-changed=specs/pin.json");
-    let dir = match env::var_os("TWILIO_OPENAPI_DIR") {
-        Some(dir) => PathBuf::from(dir),
+    let (dir, spec_pin) = match env::var_os("TWILIO_OPENAPI_DIR") {
+        Some(dir) => (PathBuf::from(dir), "custom".to_string()),
         None => pinned_specs()?,
     };
+    // For the `twilio_mcp_build_info` metric.
+    println!("cargo:rustc-env=TWILIO_MCP_SPEC_PIN={spec_pin}");
     println!("cargo:rerun-if-changed={}", dir.display());
     for file in twilio_mcp_codegen::spec_files(&dir)? {
         println!("cargo:rerun-if-changed={}", file.display());
@@ -86,8 +88,9 @@ fn glibc_at_least(major: u32, minor: u32) -> bool {
     }
 }
 
-/// `specs/twilio-oai/`, fetched first if it does not match the pin.
-fn pinned_specs() -> Result<PathBuf, Box<dyn Error>> {
+/// `specs/twilio-oai/`, fetched first if it does not match the pin, and
+/// the pin as `package@version`.
+fn pinned_specs() -> Result<(PathBuf, String), Box<dyn Error>> {
     let pin = SpecPin::read("specs/pin.json".as_ref())?;
     let dir = PathBuf::from("specs/twilio-oai");
     if !fetch::is_current(&pin, &dir) {
@@ -102,5 +105,5 @@ fn pinned_specs() -> Result<PathBuf, Box<dyn Error>> {
             )
         })?;
     }
-    Ok(dir)
+    Ok((dir, pin.spec()))
 }

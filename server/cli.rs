@@ -140,6 +140,21 @@ pub struct ServeArgs {
     /// Largest tool result text in bytes; longer lists are cut with a note.
     #[arg(long, env = "TWILIO_MCP_MAX_RESPONSE_BYTES", default_value_t = 32 * 1024)]
     pub max_response_bytes: usize,
+    /// Seconds to keep serving after SIGTERM, with /readyz answering 503, so
+    /// load balancers stop sending before the listener closes (SIGINT: none).
+    #[arg(long, env = "TWILIO_MCP_DRAIN_DELAY", default_value_t = 5)]
+    pub drain_delay: u64,
+    /// Serve /metrics (Prometheus) on this address only, e.g. 127.0.0.1:9090
+    /// or a pod's metrics port; default: on the main port.
+    #[arg(long, env = "TWILIO_MCP_METRICS_BIND")]
+    pub metrics_bind: Option<SocketAddr>,
+    /// Export OpenTelemetry traces over OTLP/HTTP to this base URL (e.g.
+    /// http://127.0.0.1:4318; `/v1/traces` is appended). Off when unset.
+    #[arg(long, env = "OTEL_EXPORTER_OTLP_ENDPOINT")]
+    pub otlp_endpoint: Option<String>,
+    /// Put tool-call arguments and results in the spans (off: never).
+    #[arg(long, env = "TWILIO_MCP_TRACE_ARGUMENTS")]
+    pub trace_arguments: bool,
     /// Send every Twilio request to this base URL instead (path kept), e.g. a
     /// mock at http://127.0.0.1:4010.
     #[arg(long, env = "TWILIO_API_BASE_URL")]

@@ -54,6 +54,8 @@ mod http_body;
 pub mod listing;
 mod logging;
 mod mcp;
+pub mod metrics;
 pub mod secret;
+mod telemetry;
 pub mod transport;
 pub mod twilio;

@@ -29,6 +29,7 @@ use tracing::{Instrument, Span};
 use crate::call::{self, AppState, CallError, CallOutput, Mode, Scope};
 use crate::discover::{self, DiscoverError};
 use crate::listing;
+use crate::telemetry::{self, Observation};
 
 /// The MCP server handler.
 #[derive(Debug, Clone)]
@@ -155,9 +156,12 @@ impl ServerHandler for TwilioMcp {
         // rmcp runs this on a task of its own: back into the HTTP request's
         // span, so the pipeline's log lines carry its request id.
         let span = http_extension::<Span>(&context).unwrap_or_else(Span::none);
+        // Where the outcome and the upstream calls are reported, for
+        // metrics and traces (HTTP only).
+        let observation = http_extension::<Arc<Observation>>(&context);
         let arguments = request.arguments.unwrap_or_default();
         let state = &self.state;
-        let result = async {
+        let call = async {
             match scope.mode {
                 Mode::Tools => {
                     from_call(call::call(state, &scope, &request.name, &arguments).await)
@@ -167,8 +171,11 @@ impl ServerHandler for TwilioMcp {
                 }
             }
         }
-        .instrument(span)
-        .await?;
-        Ok(result.into())
+        .instrument(span);
+        let result = telemetry::with_observation(observation.clone(), call).await;
+        if let Some(observation) = &observation {
+            observation.record_outcome(&result);
+        }
+        Ok(result?.into())
     }
 }

@@ -238,7 +238,7 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 
 /// rustls needs one process-wide crypto provider; `ring` builds faster than
 /// aws-lc and does the job.
-fn install_crypto_provider() {
+pub(crate) fn install_crypto_provider() {
     // Fails only when a provider is already installed, which is fine.
     let _ = rustls::crypto::ring::default_provider().install_default();
 }

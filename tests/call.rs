@@ -463,6 +463,8 @@ fn app(state: AppState) -> Router {
         request_timeout: Duration::from_secs(30),
         max_body_bytes: 1024 * 1024,
         max_concurrency: 8,
+        drain_delay: Duration::ZERO,
+        metrics_bind: None,
         fast_tools_list: true,
     };
     router(Arc::new(state), &options)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's test command: `bash tests/run.sh [PYTEST_ARGS...]`.
 #
-#   1. cargo fmt --check, cargo clippy (-D warnings), cargo test, cargo build
+#   1. cargo fmt --check, cargo clippy (-D warnings; also without default
+#      features), cargo test, cargo build
 #   2. end-to-end test peers, installed once and re-installed only when their
 #      pins change, never into the system:
 #        target/e2e/venv   Python packages from tests/e2e/requirements.txt
@@ -119,6 +120,8 @@ note() {
 
 step "cargo fmt --check" cargo fmt --all -- --check
 step "cargo clippy" cargo clippy --workspace --all-targets -- -D warnings
+# Without the `otlp` feature too, so the traces-off build keeps compiling.
+step "cargo clippy (no default features)" cargo clippy --workspace --all-targets --no-default-features -- -D warnings
 step "cargo test" cargo test --workspace
 build_ok=0
 step "cargo build" cargo build && build_ok=1

@@ -190,6 +190,7 @@ pub async fn require_signature(
     let (req, bytes) = match buffer(req, cfg.max_body_bytes).await {
         Ok(read) => read,
         Err(error) => {
+            crate::metrics::auth_failure("unreadable_body");
             tracing::warn!(
                 reason = %error.message(),
                 "rejected request to the MCP endpoint"
@@ -251,6 +252,12 @@ fn signature_header(headers: &HeaderMap) -> Option<String> {
 /// Logs and answers a failed check. Only method, path and reason are logged:
 /// never the body, the query (it may carry a body hash), the header or a token.
 fn reject(parts: &Parts, error: SignatureError) -> Response {
+    crate::metrics::auth_failure(match error {
+        SignatureError::Missing => "missing_signature",
+        SignatureError::Invalid => "invalid_signature",
+        SignatureError::BodyHashMismatch => "body_hash_mismatch",
+        SignatureError::BodyHashRequired => "body_hash_required",
+    });
     tracing::warn!(
         method = %parts.method,
         path = %parts.uri.path(),

@@ -46,6 +46,8 @@ use serde_json::{Map, Value};
 use crate::auth::Caller;
 use crate::catalog::{self, AuthScheme, Tool, ToolId};
 use crate::filter::{Refusal, ToolPolicy, ToolSet};
+use crate::metrics::UpstreamOutcome;
+use crate::telemetry;
 use crate::twilio::{CredentialState, TwilioClient, UpstreamError};
 
 pub use args::ArgError;
@@ -257,7 +259,16 @@ pub async fn call(
     // 5. guardrails (#15) go here: nothing is sent yet.
     // 6. send
     let started = Instant::now();
-    let upstream = match state.client.send(&prepared, credentials).await {
+    let timing = telemetry::upstream(tool, &prepared.url);
+    let sent = state.client.send(&prepared, credentials).await;
+    timing.finish(match &sent {
+        Ok(upstream) => http::StatusCode::from_u16(upstream.status)
+            .map_or(UpstreamOutcome::Error, UpstreamOutcome::Status),
+        Err(UpstreamError::Timeout(_)) => UpstreamOutcome::Timeout,
+        Err(UpstreamError::Connect(_)) => UpstreamOutcome::Connection,
+        Err(UpstreamError::Other(_)) => UpstreamOutcome::Error,
+    });
+    let upstream = match sent {
         Ok(upstream) => upstream,
         Err(e) => {
             tracing::warn!(

@@ -168,7 +168,60 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
         return transport::stdio::serve(state).await;
     }
     let options = http_options(&args).map_err(|e| e.to_string())?;
-    transport::http::serve(state, options).await
+    let traces = start_traces(&args)?;
+    let result = transport::http::serve(state, options).await;
+    if traces {
+        stop_traces().await;
+    }
+    result
+}
+
+/// Turns OpenTelemetry traces on when an OTLP endpoint is configured;
+/// `true` when they are on.
+#[cfg(feature = "otlp")]
+fn start_traces(args: &ServeArgs) -> Result<bool, String> {
+    use crate::telemetry::otlp;
+    let Some(endpoint) = otlp::configured_endpoint(args.otlp_endpoint.as_deref())? else {
+        if args.trace_arguments {
+            tracing::warn!("--trace-arguments has no effect: traces are off (no OTLP endpoint)");
+        }
+        return Ok(false);
+    };
+    otlp::init(&endpoint, args.trace_arguments)?;
+    tracing::info!(
+        endpoint = %endpoint,
+        arguments = args.trace_arguments,
+        "exporting OpenTelemetry traces over OTLP/HTTP"
+    );
+    if args.trace_arguments {
+        tracing::warn!(
+            "--trace-arguments: tool arguments and results (phone numbers, message bodies) \
+             go into the spans"
+        );
+    }
+    Ok(true)
+}
+
+#[cfg(not(feature = "otlp"))]
+fn start_traces(args: &ServeArgs) -> Result<bool, String> {
+    let configured = args.otlp_endpoint.is_some()
+        || std::env::var_os("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT").is_some();
+    if configured {
+        return Err(
+            "an OTLP endpoint is set, but this binary was built without the `otlp` feature: \
+             rebuild with default features, or unset --otlp-endpoint / OTEL_EXPORTER_OTLP_*"
+                .into(),
+        );
+    }
+    Ok(false)
+}
+
+/// Exports the spans still buffered (blocking, so off the async threads).
+async fn stop_traces() {
+    #[cfg(feature = "otlp")]
+    {
+        let _ = tokio::task::spawn_blocking(crate::telemetry::otlp::shutdown).await;
+    }
 }
 
 /// HTTP options, including the decision to check signatures.
@@ -233,6 +286,8 @@ pub fn http_options(args: &ServeArgs) -> Result<HttpOptions, ConfigError> {
         request_timeout: Duration::from_secs(args.request_timeout),
         max_body_bytes: args.max_body_bytes,
         max_concurrency: args.max_concurrency,
+        drain_delay: Duration::from_secs(args.drain_delay),
+        metrics_bind: args.metrics_bind,
         fast_tools_list: true,
     })
 }

@@ -1,6 +1,7 @@
 //! The two ways clients reach the handler: Streamable HTTP and stdio, and
 //! the `tools/list` fast path both share.
 
+mod drain;
 pub(crate) mod fast_path;
 pub mod http;
 pub mod stdio;

@@ -118,7 +118,7 @@ cleanup() {
 trap cleanup EXIT
 
 (cd "$SERVER_CWD" && exec env -i PATH="$PATH" HOME="${HOME:-/root}" NO_COLOR=1 \
-    TWILIO_MCP_LOG_FORMAT=json TWILIO_API_BASE_URL=http://127.0.0.1:9 \
+    TWILIO_MCP_LOG_FORMAT=json TWILIO_API_BASE_URL=http://127.0.0.1:9 TWILIO_MCP_DRAIN_DELAY=0 \
     "$BIN" serve --bind 127.0.0.1:0) >"$SERVER_LOG" 2>&1 &
 SERVER_PID=$!
 

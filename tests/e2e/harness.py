@@ -84,6 +84,8 @@ def clean_env(extra: dict[str, str]) -> dict[str, str]:
         if not k.startswith(("TWILIO_", "RUST_")) and k not in _SERVER_VARS
     }
     env["NO_COLOR"] = "1"
+    # Stop at once on SIGTERM (no load balancer to drain from); scaleout.py sets its own.
+    env["TWILIO_MCP_DRAIN_DELAY"] = "0"
     env.update(extra)
     return env
 
@@ -442,3 +444,112 @@ def check_tools(tools) -> None:
         assert tool.input_schema.get("type") == "object", tool.name
         bad = [k for k in tool.input_schema.get("properties", {}) if not PROPERTY_KEY.match(k)]
         assert not bad, f"{tool.name}: property keys clients reject: {bad}"
+
+
+# --- OTLP receiver -----------------------------------------------------------
+
+
+@dataclass
+class ReceivedSpan:
+    """One span as exported, attributes decoded to Python values."""
+
+    name: str
+    kind: str  # "SERVER", "CLIENT", …
+    trace_id: str  # hex
+    span_id: str
+    parent_span_id: str  # "" for a root span
+    attributes: dict
+    status: str  # "UNSET", "OK", "ERROR"
+    resource: dict
+
+
+class OtlpReceiver:
+    """A collector stand-in: OTLP/HTTP protobuf on `POST /v1/traces`, decoded
+    with the OpenTelemetry project's own generated classes (opentelemetry-proto)."""
+
+    def __init__(self) -> None:
+        from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
+
+        self.spans: list[ReceivedSpan] = []
+        self.content_types: list[str] = []
+        self._lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                if self.path != "/v1/traces":
+                    self.send_response(404)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                request = trace_service_pb2.ExportTraceServiceRequest()
+                request.ParseFromString(body)
+                receiver._add(request, self.headers.get("Content-Type", ""))
+                answer = trace_service_pb2.ExportTraceServiceResponse().SerializeToString()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-protobuf")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self._thread = threading.Thread(target=self.server.serve_forever, name="otlp-receiver", daemon=True)
+        self._thread.start()
+
+    def _add(self, request, content_type: str) -> None:
+        from opentelemetry.proto.trace.v1 import trace_pb2
+
+        spans = []
+        for rs in request.resource_spans:
+            resource = {a.key: _any_value(a.value) for a in rs.resource.attributes}
+            for ss in rs.scope_spans:
+                for s in ss.spans:
+                    spans.append(
+                        ReceivedSpan(
+                            name=s.name,
+                            kind=trace_pb2.Span.SpanKind.Name(s.kind).removeprefix("SPAN_KIND_"),
+                            trace_id=s.trace_id.hex(),
+                            span_id=s.span_id.hex(),
+                            parent_span_id=s.parent_span_id.hex(),
+                            attributes={a.key: _any_value(a.value) for a in s.attributes},
+                            status=trace_pb2.Status.StatusCode.Name(s.status.code).removeprefix("STATUS_CODE_"),
+                            resource=resource,
+                        )
+                    )
+        with self._lock:
+            self.spans.extend(spans)
+            self.content_types.append(content_type)
+
+    def received(self) -> list[ReceivedSpan]:
+        with self._lock:
+            return list(self.spans)
+
+    def wait_for(self, check: Callable[[list[ReceivedSpan]], bool], timeout: float = 15) -> list[ReceivedSpan]:
+        wait_until(lambda: check(self.received()), timeout, "spans at the OTLP receiver")
+        return self.received()
+
+    def clear(self) -> None:
+        with self._lock:
+            self.spans.clear()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _any_value(value):
+    kind = value.WhichOneof("value")
+    if kind == "array_value":
+        return [_any_value(v) for v in value.array_value.values]
+    if kind is None:
+        return None
+    return getattr(value, kind)

@@ -67,6 +67,8 @@ FAKE_ENV = {
     # Tool calls are never made here; if one were, it must not leave the machine.
     "TWILIO_API_BASE_URL": "http://127.0.0.1:9",
     "NO_COLOR": "1",
+    # Stop at once on SIGTERM: no load balancer to drain from here.
+    "TWILIO_MCP_DRAIN_DELAY": "0",
 }
 # Variables the server reads; cleared so the developer's shell cannot leak in.
 CLEARED_PREFIXES = ("TWILIO_",)

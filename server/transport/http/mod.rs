@@ -11,10 +11,15 @@
 //! | [`reject_unsigned`] (signature on) | a signature header at all, from the head | 401 |
 //! | [`read_once`] | a POST's body, read once, bounded | 413, 400 |
 //! | [`require_signature`] (signature on) | `X-Twilio-Signature` over the URL (and body), on those bytes | 403 |
+//! | [`observe`] (POST) | metrics and the OpenTelemetry span of the message | |
 //! | [`envelope`] (POST) | one JSON-RPC 2.0 object | 400 `-32700`/`-32600` |
 //! | [`scope`] (POST) | `?services=`/`?mode=` → the request's [`Scope`] | 400 `-32602` |
 //! | fast path (POST) | a plain `tools/list`, answered from bytes ([`fast_path`]) | |
 //! | rmcp | Host, Origin, `Accept`, `Content-Type`, `MCP-Protocol-Version`; then [`TwilioMcp`] | 403, 406, 415, 400 |
+//!
+//! `/healthz` (liveness), `/readyz` (readiness, 503 while draining) and
+//! `/metrics` (unless `--metrics-bind` moves it) sit beside `/mcp`, outside
+//! its layers: no signature, no limits.
 //!
 //! Other methods than POST carry no message: they pass the body, envelope
 //! and scope layers untouched and rmcp answers them (405 for `GET` and
@@ -28,6 +33,7 @@
 //! [`Scope`]: crate::call::Scope
 
 mod envelope;
+mod observe;
 mod scope;
 mod trace;
 
@@ -38,7 +44,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::middleware::{Next, from_fn, from_fn_with_state};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post_service};
 use http::StatusCode;
 use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
@@ -47,11 +53,14 @@ use tower::ServiceBuilder;
 use tower::limit::ConcurrencyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
+use super::drain::{self, Drain};
 use super::fast_path::{self, HostGate};
 use crate::auth::{PublicBase, SignatureConfig, reject_unsigned, require_signature};
 use crate::call::{AppState, Scope};
 use crate::http_body::read_once;
 use crate::mcp::TwilioMcp;
+use crate::metrics;
+use crate::telemetry::Observation;
 use envelope::Envelope;
 use scope::Scopes;
 
@@ -74,13 +83,25 @@ pub struct HttpOptions {
     pub max_body_bytes: usize,
     /// Requests handled at once.
     pub max_concurrency: usize,
+    /// After SIGTERM, how long to keep serving (with `/readyz` answering 503)
+    /// before the listener closes; see [`drain`](super::drain).
+    pub drain_delay: Duration,
+    /// Serve `/metrics` on its own listener at this address instead of on
+    /// the main one.
+    pub metrics_bind: Option<SocketAddr>,
     /// Answer plain `tools/list` requests from pre-serialised bytes (see
     /// [`fast_path`]); off only to compare with rmcp's own answer.
     pub fast_tools_list: bool,
 }
 
-/// The router: `/mcp` and `/healthz`.
+/// The router: `/mcp`, `/healthz`, `/readyz` and (without `--metrics-bind`)
+/// `/metrics`.
 pub fn router(state: Arc<AppState>, options: &HttpOptions) -> Router {
+    router_with(state, options, Drain::new())
+}
+
+/// The router, sharing `drain` with the shutdown sequence.
+fn router_with(state: Arc<AppState>, options: &HttpOptions, drain: Arc<Drain>) -> Router {
     let (config, hosts) = rmcp_config(options);
     let handler_state = state.clone();
     let rmcp = StreamableHttpService::new(
@@ -92,7 +113,9 @@ pub fn router(state: Arc<AppState>, options: &HttpOptions) -> Router {
     // A POST carries one JSON-RPC message: what it is, what it may see,
     // and whether it is a plain tools/list answered here.
     let message = ServiceBuilder::new()
+        .layer(from_fn(observe::observe))
         .layer(from_fn(envelope::check))
+        .layer(from_fn(observe::start))
         .layer(from_fn_with_state(
             Arc::new(Scopes::new(state)),
             scope::resolve,
@@ -113,8 +136,32 @@ pub fn router(state: Arc<AppState>, options: &HttpOptions) -> Router {
         .layer(from_fn_with_state(options.max_body_bytes, read_once))
         .option_layer(signature.map(|cfg| from_fn_with_state(cfg, require_signature)))
         .service(post_service(message).fallback_service(rmcp));
-    Router::new()
+    let router = Router::new()
         .route_service("/mcp", mcp)
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(drain::readyz).with_state(drain.clone()));
+    let router = if options.metrics_bind.is_none() {
+        router.route("/metrics", get(metrics_endpoint))
+    } else {
+        router
+    };
+    router.layer(from_fn_with_state(drain, drain::close_while_draining))
+}
+
+/// `GET /metrics`: the Prometheus text format. Never behind the signature
+/// check (Prometheus cannot sign); keep it private with `--metrics-bind`.
+async fn metrics_endpoint() -> Response {
+    (
+        [(http::header::CONTENT_TYPE, metrics::CONTENT_TYPE)],
+        metrics::render(),
+    )
+        .into_response()
+}
+
+/// The router of the `--metrics-bind` listener.
+fn metrics_router() -> Router {
+    Router::new()
+        .route("/metrics", get(metrics_endpoint))
         .route("/healthz", get(|| async { "ok" }))
 }
 
@@ -160,6 +207,9 @@ async fn fast_tools_list(
         && envelope.method() == Some("tools/list")
         && let Some(response) = fast_path::http_answer(request.headers(), &envelope.0, scope, hosts)
     {
+        if let Some(observation) = request.extensions().get::<Arc<Observation>>() {
+            observation.set_error_type("");
+        }
         return response;
     }
     next.run(request).await
@@ -176,7 +226,8 @@ fn allowed_origins(extra: &[String]) -> Vec<String> {
     origins
 }
 
-/// Serves until SIGINT/SIGTERM, then lets in-flight requests finish.
+/// Serves until SIGINT/SIGTERM (after the drain for SIGTERM, see
+/// [`drain`](super::drain)), then lets in-flight requests finish.
 pub async fn serve(state: Arc<AppState>, options: HttpOptions) -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(options.bind)
         .await
@@ -189,16 +240,49 @@ pub async fn serve(state: Arc<AppState>, options: HttpOptions) -> Result<(), Str
     let local = listener
         .local_addr()
         .map_err(|e| format!("cannot read the bound address: {e}"))?;
-    let app = router(state, &options);
+    metrics::init();
+    let metrics_server = match options.metrics_bind {
+        Some(addr) => {
+            let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+                format!("cannot listen on {addr} for /metrics: {e}; pick another --metrics-bind")
+            })?;
+            let local = listener
+                .local_addr()
+                .map_err(|e| format!("cannot read the metrics address: {e}"))?;
+            tracing::info!(url = %format!("http://{local}/metrics"), "serving metrics");
+            Some(tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, metrics_router()).await {
+                    tracing::warn!("the metrics listener failed: {e}");
+                }
+            }))
+        }
+        None => {
+            if !options.bind.ip().is_loopback() {
+                tracing::info!(
+                    "/metrics is served on the main port: keep it private with --metrics-bind \
+                     (an address only Prometheus reaches) or block it at your proxy"
+                );
+            }
+            None
+        }
+    };
+    let drain = Drain::new();
+    let listener = drain
+        .listener(listener)
+        .map_err(|e| format!("cannot read the bound address: {e}"))?;
+    let app = router_with(state, &options, drain.clone());
     tracing::info!(
         url = %format!("http://{local}/mcp"),
         signature = if options.signature.is_some() { "required" } else { "off" },
         "serving MCP over Streamable HTTP"
     );
     axum::serve(listener, app)
-        .with_graceful_shutdown(super::shutdown_signal())
+        .with_graceful_shutdown(drain::shutdown(drain, options.drain_delay))
         .await
         .map_err(|e| format!("HTTP server failed: {e}"))?;
+    if let Some(task) = metrics_server {
+        task.abort();
+    }
     tracing::info!("stopped: in-flight requests finished");
     Ok(())
 }
