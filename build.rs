@@ -2,7 +2,9 @@
 //!
 //! Specs come from `TWILIO_OPENAPI_DIR` when it is set, else from
 //! `specs/twilio-oai/`, fetched with npm and verified against
-//! `specs/pin.json` when missing. All the logic is in the `codegen` crate.
+//! `specs/pin.json` when missing; codegen's built-in extensions (the
+//! Serverless uploads, which Twilio's specs leave out) are added to them.
+//! All the logic is in the `codegen` crate.
 
 use std::env;
 use std::error::Error;
@@ -34,7 +36,8 @@ fn run() -> Result<(), Box<dyn Error>> {
         println!("cargo:rerun-if-changed={}", file.display());
     }
 
-    let catalog = twilio_mcp_codegen::load_catalog(&dir)?;
+    let mut catalog = twilio_mcp_codegen::load_catalog(&dir)?;
+    twilio_mcp_codegen::add_built_in_extensions(&mut catalog)?;
     let (_, warnings, errors) = twilio_mcp_codegen::finding_counts(&catalog);
     if errors > 0 || warnings > 0 {
         println!(

@@ -142,7 +142,9 @@ fn tool_count() {
         TOOL_COUNT
     );
     if pinned() {
-        assert_eq!(TOOL_COUNT, 1407);
+        // Twilio's 1,407 operations and the two Serverless uploads codegen's
+        // extension adds (codegen/extra/serverless_upload.json).
+        assert_eq!(TOOL_COUNT, 1409);
         assert_eq!(
             SPECS.len(),
             50,
@@ -438,9 +440,9 @@ fn services_resolve_to_the_spec_tool_counts() {
             ("Conversations", 44),
             ("Studio", 16),
             ("TaskRouter", 47),
-            ("Serverless", 33),
+            ("Serverless", 38),
             ("Account", 4),
-            ("PhoneNumbers", 10),
+            ("PhoneNumbers", 11),
             ("Applications", 5),
             ("Auth", 1),
             ("AddOns", 3),
@@ -554,6 +556,78 @@ fn well_known_tools() {
     assert!(tool("ApiV2010_DeleteMessage").annotations.destructive);
 }
 
+#[test]
+fn serverless_uploads_are_catalog_tools() {
+    for (name, tag, sid, fixed_type) in [
+        (
+            "ServerlessV1_CreateFunctionVersion",
+            "ServerlessV1FunctionVersion",
+            "FunctionSid",
+            Some("application/javascript"),
+        ),
+        (
+            "ServerlessV1_CreateAssetVersion",
+            "ServerlessV1AssetVersion",
+            "AssetSid",
+            None,
+        ),
+    ] {
+        let t = tool(name);
+        assert_eq!(
+            (t.spec, t.tag, t.method, t.body, t.auth),
+            (
+                "twilio_serverless_v1",
+                tag,
+                HttpMethod::Post,
+                catalog::BodyEncoding::Multipart,
+                catalog::AuthScheme::Basic
+            ),
+            "{name}"
+        );
+        assert_eq!(t.server, "https://serverless-upload.twilio.com", "{name}");
+        assert!(t.path.starts_with("/v1/Services/{ServiceSid}/"), "{name}");
+        // A create: not read-only (so --read-only removes it), not destructive.
+        assert!(!t.annotations.read_only && !t.annotations.destructive);
+        let names: Vec<&str> = t.params.iter().map(|p| p.name).collect();
+        assert_eq!(
+            names,
+            [
+                "ServiceSid",
+                sid,
+                "Path",
+                "Visibility",
+                "Content",
+                "ContentBase64"
+            ]
+        );
+        assert_eq!(t.at_least_one_of, [&["Content", "ContentBase64"][..]]);
+        for p in &t.params[4..] {
+            assert_eq!(p.location, ParamLocation::File, "{name}.{}", p.name);
+            assert_eq!(p.wire_name, "Content");
+            let file = p.file.expect("a file argument");
+            assert_eq!(file.content_type, fixed_type, "{name}");
+            assert_eq!(file.name_from, Some("Path"));
+            assert_eq!(file.max_bytes, Some(25 * 1024 * 1024));
+        }
+        let visibility = t.param("Visibility").expect("Visibility");
+        assert_eq!(visibility.enum_values, ["public", "protected", "private"]);
+        let serverless = SERVICES
+            .iter()
+            .find(|s| s.name == "Serverless")
+            .expect("Serverless");
+        assert!(serverless.tags.contains(&tag), "{name}");
+    }
+    // Twilio's own read tools of the same resources stay on Twilio's host.
+    assert_eq!(
+        tool("ServerlessV1_ListFunctionVersion").server,
+        "https://serverless.twilio.com"
+    );
+    assert!(FINDINGS.iter().any(|f| {
+        f.operation == Some("ServerlessV1_CreateFunctionVersion")
+            && f.message == "added by the extension `serverless_upload`: not in Twilio's spec"
+    }));
+}
+
 // ---------------------------------------------------------------- fixture snapshot
 
 /// The codegen snapshot of the fixture specs compiles against the runtime
@@ -566,8 +640,8 @@ mod fixture_snapshot {
 
 #[test]
 fn fixture_snapshot_compiles_against_the_runtime_types() {
-    assert_eq!(fixture_snapshot::TOOL_COUNT, 14);
-    assert_eq!(fixture_snapshot::TOOL_INDEX.len(), 14);
+    assert_eq!(fixture_snapshot::TOOL_COUNT, 16);
+    assert_eq!(fixture_snapshot::TOOL_INDEX.len(), 16);
     assert_eq!(fixture_snapshot::SPECS.len(), 2);
     let fetch = fixture_snapshot::TAGS
         .iter()
@@ -576,4 +650,18 @@ fn fixture_snapshot_compiles_against_the_runtime_types() {
         .expect("fixture tool");
     assert_eq!(fetch.method, HttpMethod::Get);
     assert!(fetch.params[0].from_config);
+    let upload = fixture_snapshot::TAGS
+        .iter()
+        .flat_map(|t| t.tools)
+        .find(|t| t.name == "AcmeAlphaV1_CreateAttachment")
+        .expect("fixture upload");
+    assert_eq!(upload.body, catalog::BodyEncoding::Multipart);
+    let file = upload
+        .param("ContentBase64")
+        .and_then(|p| p.file)
+        .expect("a file argument");
+    assert_eq!(
+        (file.encoding, file.name_from, file.max_bytes),
+        (catalog::FileEncoding::Base64, Some("Path"), Some(2048))
+    );
 }

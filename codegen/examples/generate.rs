@@ -1,4 +1,5 @@
-//! Generates the catalog from a spec directory and prints a summary:
+//! Generates the catalog from a spec directory, with the built-in
+//! extensions as the server's build adds them, and prints a summary:
 //! `cargo run -p twilio-mcp-codegen --example generate -- DIR [OUT.rs]`.
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -7,7 +8,10 @@ fn main() {
         std::process::exit(2);
     };
     let started = std::time::Instant::now();
-    let catalog = match twilio_mcp_codegen::load_catalog(dir.as_ref()) {
+    let catalog = match twilio_mcp_codegen::load_catalog(dir.as_ref()).and_then(|mut c| {
+        twilio_mcp_codegen::add_built_in_extensions(&mut c)?;
+        Ok(c)
+    }) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");

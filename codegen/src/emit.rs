@@ -16,7 +16,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use crate::error::CodegenError;
-use crate::model::{Catalog, Finding, ParamDef, ToolDef, ToolId};
+use crate::model::{Catalog, FileDef, Finding, ParamDef, ToolDef, ToolId};
 use crate::services::NAMED_SERVICES;
 
 /// Renders the catalog as formatted Rust source.
@@ -179,7 +179,9 @@ fn param_tokens(param: &ParamDef) -> TokenStream {
         default,
         pattern,
         description,
+        file,
     } = param;
+    let file = file_tokens(file.as_ref());
     let format = option(format.as_deref());
     let pattern = option(pattern.as_deref());
     let default = option(default.as_deref());
@@ -196,7 +198,34 @@ fn param_tokens(param: &ParamDef) -> TokenStream {
             default: #default,
             pattern: #pattern,
             description: #description,
+            file: #file,
         }
+    }
+}
+
+fn file_tokens(file: Option<&FileDef>) -> TokenStream {
+    let Some(FileDef {
+        encoding,
+        name_from,
+        content_type,
+        max_bytes,
+    }) = file
+    else {
+        return quote! { None };
+    };
+    let name_from = option(name_from.as_deref());
+    let content_type = option(content_type.as_deref());
+    let max_bytes = match max_bytes {
+        Some(n) => quote! { Some(#n) },
+        None => quote! { None },
+    };
+    quote! {
+        Some(File {
+            encoding: #encoding,
+            name_from: #name_from,
+            content_type: #content_type,
+            max_bytes: #max_bytes,
+        })
     }
 }
 

@@ -49,7 +49,15 @@ pub enum CodegenError {
         /// What is wrong with it.
         error: SpecError,
     },
-    /// Two operations give the same tool name.
+    /// An extension (see [`crate::extensions`]) is not one.
+    Extension {
+        /// The extension's name.
+        name: String,
+        /// What is wrong with it.
+        error: SpecError,
+    },
+    /// Two operations give the same tool name (also when an extension adds
+    /// an operation its spec already has).
     DuplicateToolName {
         /// The name.
         name: String,
@@ -97,6 +105,7 @@ impl fmt::Display for CodegenError {
                 write!(f, "cannot read {}: {source}", file.display())
             }
             CodegenError::Spec { file, error } => write!(f, "{}: {error}", file.display()),
+            CodegenError::Extension { name, error } => write!(f, "extension `{name}`: {error}"),
             CodegenError::DuplicateToolName { name } => {
                 write!(f, "two operations give the tool name `{name}`")
             }
@@ -124,7 +133,7 @@ impl std::error::Error for CodegenError {
             CodegenError::ReadDir { source, .. } | CodegenError::ReadFile { source, .. } => {
                 Some(source)
             }
-            CodegenError::Spec { error, .. } => Some(error),
+            CodegenError::Spec { error, .. } | CodegenError::Extension { error, .. } => Some(error),
             CodegenError::GeneratedCode(e) => Some(e),
             _ => None,
         }
@@ -138,6 +147,8 @@ pub enum SpecError {
     NotJson(serde_json::Error),
     /// The JSON is not an OpenAPI 3 document.
     NotOpenApi(serde_json::Error),
+    /// An extension document names no spec to extend.
+    NoExtends,
 }
 
 impl fmt::Display for SpecError {
@@ -145,6 +156,10 @@ impl fmt::Display for SpecError {
         match self {
             SpecError::NotJson(e) => write!(f, "not JSON: {e}"),
             SpecError::NotOpenApi(e) => write!(f, "not an OpenAPI 3 document: {e}"),
+            SpecError::NoExtends => f.write_str(
+                "no `x-twilio-mcp.extends` naming the spec it adds operations to \
+                 (e.g. \"twilio_serverless_v1\")",
+            ),
         }
     }
 }
@@ -153,6 +168,7 @@ impl std::error::Error for SpecError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             SpecError::NotJson(e) | SpecError::NotOpenApi(e) => Some(e),
+            SpecError::NoExtends => None,
         }
     }
 }
@@ -185,6 +201,14 @@ pub(crate) enum OperationError {
     BodyTypes(Vec<String>),
     /// The request body's schema cannot be converted.
     Body(SchemaError),
+    /// A multipart file's `x-twilio-mcp-filename-from` names no text field
+    /// of the body (or is not a string).
+    FileNameFrom {
+        /// The file property.
+        file: String,
+        /// What the extension gives.
+        field: String,
+    },
     /// No `servers` entry on the operation, its path item or the document.
     NoServer,
     /// A schema could not be (de)serialised as JSON.
@@ -209,6 +233,10 @@ impl fmt::Display for OperationError {
                 write!(f, "unsupported request body types {types:?}")
             }
             OperationError::Body(error) => write!(f, "request body: {error}"),
+            OperationError::FileNameFrom { file, field } => write!(
+                f,
+                "file `{file}` takes its name from `{field}`, which is not a text field of the body"
+            ),
             OperationError::NoServer => f.write_str("no server URL in the spec"),
             OperationError::Json(e) => write!(f, "{e}"),
         }

@@ -18,6 +18,8 @@
 //! * [`render`]: format the catalog as Rust source (quote + prettyplease).
 //! * [`diff`]: what changed between two catalogs (`twilio-mcp specs diff`).
 //! * [`services`]: the named services and their tags.
+//! * [`extensions`]: operations Twilio's specs leave out (the Serverless
+//!   uploads), as our own OpenAPI documents, added to the spec they extend.
 //!
 //! Failures are [`CodegenError`]s, each one sentence a user can act on.
 //! An operation that cannot become a tool is no failure: it is left out
@@ -28,6 +30,7 @@
 pub mod diff;
 mod emit;
 mod error;
+pub mod extensions;
 pub mod fetch;
 pub mod model;
 pub mod naming;
@@ -44,6 +47,7 @@ use serde_json::Value;
 
 pub use emit::render;
 pub use error::{CodegenError, SpecError};
+pub use extensions::{add_built_in_extensions, add_extension};
 pub use model::FIELDS_ARG;
 use model::{Catalog, Finding, FindingLevel, SpecDef};
 
@@ -87,6 +91,12 @@ pub fn load_catalog(dir: &Path) -> Result<Catalog, CodegenError> {
             return Err(CodegenError::Spec { file, error });
         }
     }
+    check_unique_names(&catalog)?;
+    Ok(catalog)
+}
+
+/// Every tool name is given once.
+fn check_unique_names(catalog: &Catalog) -> Result<(), CodegenError> {
     let mut seen = std::collections::HashSet::new();
     for tool in &catalog.tools {
         if !seen.insert(tool.name.as_str()) {
@@ -95,31 +105,52 @@ pub fn load_catalog(dir: &Path) -> Result<Catalog, CodegenError> {
             });
         }
     }
-    Ok(catalog)
+    Ok(())
+}
+
+/// A spec document, parsed: the typed document and its raw JSON.
+struct Document {
+    openapi: OpenAPI,
+    raw: Value,
+}
+
+fn parse_document(text: &str) -> Result<Document, SpecError> {
+    let raw: Value = serde_json::from_str(text).map_err(SpecError::NotJson)?;
+    let openapi: OpenAPI = serde_json::from_value(raw.clone()).map_err(SpecError::NotOpenApi)?;
+    Ok(Document { openapi, raw })
 }
 
 /// Adds the operations of one spec document (its JSON text) to `catalog`.
 pub fn add_spec(catalog: &mut Catalog, stem: &str, text: &str) -> Result<(), SpecError> {
-    let raw: Value = serde_json::from_str(text).map_err(SpecError::NotJson)?;
-    let openapi: OpenAPI = serde_json::from_value(raw.clone()).map_err(SpecError::NotOpenApi)?;
-    let components = raw
-        .pointer("/components/schemas")
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
+    let doc = parse_document(text)?;
     let prefix = naming::spec_prefix(stem);
-    let ctx = operation::SpecContext {
-        stem,
-        prefix: &prefix,
-        openapi: &openapi,
-        resolver: schema::Resolver::new(&components),
-    };
     catalog.specs.push(SpecDef {
         name: stem.to_string(),
         short: naming::spec_short(stem),
         prefix: prefix.clone(),
-        title: openapi.info.title.clone(),
+        title: doc.openapi.info.title.clone(),
     });
+    add_operations(catalog, stem, &prefix, &doc);
+    Ok(())
+}
+
+/// Builds a tool for every operation of `doc`, as operations of the spec
+/// `stem` (tool-name prefix `prefix`), and adds them to `catalog`; the
+/// operations that cannot become tools are error-level findings.
+fn add_operations(catalog: &mut Catalog, stem: &str, prefix: &str, doc: &Document) {
+    let components = doc
+        .raw
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let openapi = &doc.openapi;
+    let ctx = operation::SpecContext {
+        stem,
+        prefix,
+        openapi,
+        resolver: schema::Resolver::new(&components),
+    };
     for (path, item) in &openapi.paths.paths {
         let ReferenceOr::Item(item) = item else {
             catalog.findings.push(Finding {
@@ -148,7 +179,6 @@ pub fn add_spec(catalog: &mut Catalog, stem: &str, text: &str) -> Result<(), Spe
             }
         }
     }
-    Ok(())
 }
 
 /// Counts of findings by level, for build output.

@@ -2,8 +2,11 @@
 //!
 //! These names match Twilio's Functions `mcp-server` template, so a client
 //! configured for it (`/mcp?services=Messaging&services=Voice`) works here
-//! unchanged. Any tag or spec not named here is still reachable by its own
-//! name (see the server's service filter).
+//! unchanged. Two hold a little more than the template's: Serverless also
+//! has Function Versions (where the code upload lives) and Build Status (to
+//! follow a build), PhoneNumbers the local numbers for sale (to find one to
+//! buy). Any tag or spec not named here is still reachable by its own name
+//! (see the server's service filter).
 
 /// `(service, tags)`, in the order the README lists them. Messaging is the
 /// default selection.
@@ -65,9 +68,11 @@ pub const NAMED_SERVICES: &[(&str, &[&str])] = &[
             "ServerlessV1Asset",
             "ServerlessV1AssetVersion",
             "ServerlessV1Build",
+            "ServerlessV1BuildStatus",
             "ServerlessV1Deployment",
             "ServerlessV1Environment",
             "ServerlessV1Function",
+            "ServerlessV1FunctionVersion",
             "ServerlessV1Service",
             "ServerlessV1Variable",
         ],
@@ -75,7 +80,11 @@ pub const NAMED_SERVICES: &[(&str, &[&str])] = &[
     ("Account", &["Api20100401Account"]),
     (
         "PhoneNumbers",
-        &["Api20100401IncomingPhoneNumber", "Api20100401Address"],
+        &[
+            "Api20100401IncomingPhoneNumber",
+            "Api20100401Address",
+            "Api20100401Local",
+        ],
     ),
     ("Applications", &["Api20100401Application"]),
     ("Auth", &["Api20100401Token"]),

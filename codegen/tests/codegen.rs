@@ -1,24 +1,36 @@
-//! Codegen over small hand-written specs (`tests/fixtures/`): what each
-//! OpenAPI construct becomes, the input schemas, `diff`, and a snapshot of
-//! the whole rendered module (`tests/output/fixtures.rs.out`; regenerate
-//! with `EXPECTORATE=overwrite cargo test -p twilio-mcp-codegen`).
+//! Codegen over small hand-written specs (`tests/fixtures/`, plus the
+//! extension `tests/fixtures-extra/acme_alpha_upload.json`, multipart
+//! uploads added to acme_alpha_v1): what each OpenAPI construct becomes,
+//! the input schemas, `diff`, and a snapshot of the whole rendered module
+//! (`tests/output/fixtures.rs.out`; regenerate with
+//! `EXPECTORATE=overwrite cargo test -p twilio-mcp-codegen`).
 
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
 use serde_json::{Value, json};
 use twilio_mcp_codegen::model::{
-    Annotations, AuthScheme, BodyEncoding, Catalog, FindingLevel, HttpMethod, ParamDef,
-    ParamLocation, ToolDef, ValueKind,
+    Annotations, AuthScheme, BodyEncoding, Catalog, FileDef, FileEncoding, FindingLevel,
+    HttpMethod, ParamDef, ParamLocation, ToolDef, ValueKind,
 };
-use twilio_mcp_codegen::{FIELDS_ARG, add_spec, diff, load_catalog, render};
+use twilio_mcp_codegen::{
+    CodegenError, FIELDS_ARG, add_extension, add_spec, diff, load_catalog, render,
+};
 
 fn tests_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests")
 }
 
-static FIXTURES: LazyLock<Catalog> =
-    LazyLock::new(|| load_catalog(&tests_dir().join("fixtures")).expect("fixtures load"));
+/// The extension fixture: multipart uploads added to acme_alpha_v1.
+const UPLOAD_EXTENSION: &str = include_str!("fixtures-extra/acme_alpha_upload.json");
+
+fn load_fixtures() -> Catalog {
+    let mut catalog = load_catalog(&tests_dir().join("fixtures")).expect("fixtures load");
+    add_extension(&mut catalog, "acme_alpha_upload", UPLOAD_EXTENSION).expect("extension adds");
+    catalog
+}
+
+static FIXTURES: LazyLock<Catalog> = LazyLock::new(load_fixtures);
 
 fn tool(name: &str) -> &'static ToolDef {
     FIXTURES
@@ -124,6 +136,9 @@ fn tool_names_are_spec_prefix_and_operation_id() {
             "AcmeBetaV2_ListThing",
             "AcmeBetaV2_FetchThing",
             "AcmeBetaV2_UpdateThing",
+            // From the extension, after every spec's own.
+            "AcmeAlphaV1_CreateAttachment",
+            "AcmeAlphaV1_CreateScript",
         ]
     );
     for t in &FIXTURES.tools {
@@ -559,6 +574,8 @@ fn methods_and_body_encodings() {
             ("AcmeBetaV2_ListThing", Get, None),
             ("AcmeBetaV2_FetchThing", Get, None),
             ("AcmeBetaV2_UpdateThing", Patch, Json),
+            ("AcmeAlphaV1_CreateAttachment", Post, Multipart),
+            ("AcmeAlphaV1_CreateScript", Post, Multipart),
         ]
     );
 }
@@ -635,7 +652,12 @@ fn conditionals_map_snake_case_to_argument_names() {
             && f.operation.as_deref() == Some("AcmeAlphaV1_CreateThing")
             && f.message == "x-twilio.conditional names `media_url`, which is not a parameter"
     }));
-    for t in FIXTURES.tools.iter().filter(|t| t.name != create.name) {
+    // The only other group is a required file's (see the extension tests).
+    for t in FIXTURES
+        .tools
+        .iter()
+        .filter(|t| t.name != create.name && t.name != "AcmeAlphaV1_CreateAttachment")
+    {
         assert!(t.at_least_one_of.is_empty(), "{}", t.name);
     }
 }
@@ -695,9 +717,30 @@ fn findings() {
                 "AcmeAlphaV1_UpdateThing"
             ),
             (FindingLevel::Info, "acme_beta_v2", "AcmeBetaV2_ListThing"),
+            // The extension: each file's two arguments, each tool it adds.
+            (
+                FindingLevel::Info,
+                "acme_alpha_v1",
+                "AcmeAlphaV1_CreateAttachment"
+            ),
+            (
+                FindingLevel::Info,
+                "acme_alpha_v1",
+                "AcmeAlphaV1_CreateScript"
+            ),
+            (
+                FindingLevel::Info,
+                "acme_alpha_v1",
+                "AcmeAlphaV1_CreateAttachment"
+            ),
+            (
+                FindingLevel::Info,
+                "acme_alpha_v1",
+                "AcmeAlphaV1_CreateScript"
+            ),
         ]
     );
-    assert_eq!(twilio_mcp_codegen::finding_counts(&FIXTURES), (5, 1, 0));
+    assert_eq!(twilio_mcp_codegen::finding_counts(&FIXTURES), (9, 1, 0));
 }
 
 // ---------------------------------------------------------------- input schemas
@@ -820,6 +863,209 @@ fn operation_without_operation_id_is_an_error_finding() {
     );
 }
 
+// ---------------------------------------------------------------- extensions and files
+
+#[test]
+fn an_extension_adds_tools_to_the_spec_it_extends() {
+    let upload = tool("AcmeAlphaV1_CreateAttachment");
+    assert_eq!(
+        (upload.spec.as_str(), upload.tag.as_str()),
+        ("acme_alpha_v1", "AcmeAlphaV1Attachment")
+    );
+    // The extension's own server and security, not the spec's.
+    assert_eq!(upload.server, "https://upload.alpha.twilio.com");
+    assert_eq!(upload.auth, AuthScheme::Basic);
+    assert_eq!(upload.path, "/v1/Things/{ThingSid}/Attachments");
+    assert_eq!(upload.default_output, ["sid", "path"]);
+    // No spec entry of its own.
+    assert_eq!(FIXTURES.specs.len(), 2);
+    let notes: Vec<_> = FIXTURES
+        .findings
+        .iter()
+        .filter(|f| f.operation.as_deref() == Some("AcmeAlphaV1_CreateAttachment"))
+        .map(|f| f.message.as_str())
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            "file `Content` is given as `Content` (text) or `ContentBase64` (base64)",
+            "added by the extension `acme_alpha_upload`: not in Twilio's spec"
+        ]
+    );
+}
+
+#[test]
+fn a_multipart_file_is_two_arguments_sent_as_one_part() {
+    use ParamLocation::*;
+    let upload = tool("AcmeAlphaV1_CreateAttachment");
+    assert_eq!(upload.body, BodyEncoding::Multipart);
+    // Text fields first, in property order, then the file's two arguments.
+    assert_eq!(
+        shape(upload),
+        [
+            ("ThingSid", "ThingSid", Path, true),
+            ("Path", "Path", Form, true),
+            ("Visibility", "Visibility", Form, false),
+            ("Content", "Content", File, false),
+            ("ContentBase64", "Content", File, false),
+        ]
+    );
+    let file = |encoding| FileDef {
+        encoding,
+        name_from: Some("Path".into()),
+        content_type: None,
+        max_bytes: Some(2048),
+    };
+    assert_eq!(
+        param(upload, "Content").file,
+        Some(file(FileEncoding::Text))
+    );
+    assert_eq!(
+        param(upload, "ContentBase64").file,
+        Some(file(FileEncoding::Base64))
+    );
+    assert!(param(upload, "Path").file.is_none());
+    // A required file: one of its arguments, which the description says once.
+    assert_eq!(upload.at_least_one_of, [["Content", "ContentBase64"]]);
+    assert_eq!(
+        upload.description,
+        "Upload a file to a Thing. Give the file as one of: Content, ContentBase64."
+    );
+    let s = schema(upload);
+    assert_eq!(s["required"], json!(["ThingSid", "Path"]));
+    assert_eq!(
+        s["properties"]["Content"],
+        json!({"type": "string", "description": "File, as text. At most 2048 bytes."})
+    );
+    assert_eq!(
+        s["properties"]["ContentBase64"],
+        json!({"type": "string", "description":
+            "File, base64-encoded (for a binary file), instead of Content. At most 2048 bytes."})
+    );
+    for arg in ["Content", "ContentBase64"] {
+        assert!(s["properties"][arg].get("format").is_none(), "{arg}");
+    }
+}
+
+#[test]
+fn a_file_part_may_have_a_fixed_type_and_no_name_source() {
+    let script = tool("AcmeAlphaV1_CreateScript");
+    let code = param(script, "Code");
+    assert_eq!(
+        code.file,
+        Some(FileDef {
+            encoding: FileEncoding::Text,
+            name_from: None,
+            content_type: Some("application/javascript".into()),
+            max_bytes: Some(3 * 1024 * 1024),
+        })
+    );
+    assert_eq!(
+        param(script, "CodeBase64")
+            .file
+            .as_ref()
+            .map(|f| f.encoding),
+        Some(FileEncoding::Base64)
+    );
+    // An optional file: no group, no sentence.
+    assert!(script.at_least_one_of.is_empty());
+    assert_eq!(script.description, "Create Script.");
+    assert_eq!(
+        schema(script)["properties"]["Code"]["description"],
+        "File, as text. At most 3 MiB."
+    );
+}
+
+fn extension(extends: Value, paths: Value) -> String {
+    json!({
+        "openapi": "3.0.1",
+        "info": {"title": "X", "version": "1"},
+        "x-twilio-mcp": extends,
+        "servers": [{"url": "https://up.twilio.com"}],
+        "paths": paths,
+    })
+    .to_string()
+}
+
+fn post(op: Value) -> Value {
+    let mut op = op;
+    op["responses"] = json!({"201": {"description": "Created"}});
+    json!({"post": op})
+}
+
+#[test]
+fn extensions_that_cannot_be_added() {
+    let mut c = load_catalog(&tests_dir().join("fixtures")).expect("fixtures load");
+    let tools = c.tools.len();
+    let paths = json!({"/v1/New": post(json!({"operationId": "CreateNew"}))});
+
+    let none = add_extension(&mut c, "bad", &extension(json!({}), paths.clone()))
+        .expect_err("names no spec");
+    assert_eq!(
+        none.to_string(),
+        "extension `bad`: no `x-twilio-mcp.extends` naming the spec it adds operations to \
+         (e.g. \"twilio_serverless_v1\")"
+    );
+    assert!(matches!(
+        add_extension(&mut c, "bad", "{"),
+        Err(CodegenError::Extension { .. })
+    ));
+
+    // A spec the catalog does not have: a warning, no tools.
+    add_extension(
+        &mut c,
+        "elsewhere",
+        &extension(json!({"extends": "twilio_nope_v1"}), paths.clone()),
+    )
+    .expect("a warning, not an error");
+    assert_eq!(c.tools.len(), tools);
+    let last = c.findings.last().expect("a finding");
+    assert_eq!(
+        (last.level, last.message.as_str()),
+        (
+            FindingLevel::Warning,
+            "extension `elsewhere` adds 1 operations to twilio_nope_v1, which is not among \
+             the specs: they are left out"
+        )
+    );
+
+    // An operation the spec already has: the build fails.
+    let clash = json!({"/v1/Things": post(json!({"operationId": "CreateThing"}))});
+    let error = add_extension(
+        &mut c,
+        "clash",
+        &extension(json!({"extends": "acme_alpha_v1"}), clash),
+    )
+    .expect_err("a duplicate");
+    assert_eq!(
+        error.to_string(),
+        "two operations give the tool name `AcmeAlphaV1_CreateThing`"
+    );
+}
+
+#[test]
+fn a_file_named_after_a_missing_field_is_left_out() {
+    let mut c = load_catalog(&tests_dir().join("fixtures")).expect("fixtures load");
+    let body = json!({"content": {"multipart/form-data": {"schema": {"type": "object",
+        "properties": {"Content": {"type": "string", "format": "binary",
+                                   "x-twilio-mcp-filename-from": "Nope"}}}}}});
+    let paths = json!({"/v1/Up": post(json!({"operationId": "CreateUp", "requestBody": body}))});
+    add_extension(
+        &mut c,
+        "up",
+        &extension(json!({"extends": "acme_alpha_v1"}), paths),
+    )
+    .expect("loads");
+    assert!(c.tools.iter().all(|t| t.name != "AcmeAlphaV1_CreateUp"));
+    let last = c.findings.last().expect("a finding");
+    assert_eq!(last.level, FindingLevel::Error);
+    assert_eq!(
+        last.message,
+        "POST /v1/Up left out: file `Content` takes its name from `Nope`, which is not a \
+         text field of the body"
+    );
+}
+
 // ---------------------------------------------------------------- diff
 
 #[test]
@@ -886,7 +1132,7 @@ fn rendered_output_snapshot() {
 
 #[test]
 fn rendering_is_deterministic() {
-    let again = load_catalog(&tests_dir().join("fixtures")).expect("fixtures load");
+    let again = load_fixtures();
     assert_eq!(*FIXTURES, again);
     assert_eq!(
         render(&FIXTURES).expect("renders"),

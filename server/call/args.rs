@@ -81,9 +81,27 @@ pub fn check(id: ToolId, tool: &Tool, args: &Map<String, Value>) -> Result<(), A
             tool.name
         )));
     }
+    // A file is one part, given as text or as base64: never both.
+    for param in tool.params.iter().filter(|p| p.file.is_some()) {
+        let given: Vec<&str> = tool
+            .params
+            .iter()
+            .filter(|p| p.file.is_some() && p.wire_name == param.wire_name)
+            .filter(|p| !is_absent(args.get(p.name)))
+            .map(|p| p.name)
+            .collect();
+        if given.len() > 1 {
+            return Err(ArgError(format!(
+                "give only one of {} for {}: they are the same file, as text or as base64",
+                given.join(", "),
+                tool.name
+            )));
+        }
+    }
     // Twilio's `x-twilio.conditional` groups mean "at least one of": a
     // message may have both Body and MediaUrl, or From with a
-    // MessagingServiceSid; Twilio decides precedence between them.
+    // MessagingServiceSid; Twilio decides precedence between them. (A
+    // required file's two arguments are such a group too.)
     for group in tool.at_least_one_of {
         if group.iter().all(|n| is_absent(args.get(*n))) {
             return Err(ArgError(format!(
@@ -320,6 +338,35 @@ mod tests {
         // value must not be cut inside a character.
         let e = call("ApiV2010_ListUsageRecord", json!({"Category": "éé"})).expect_err("enum");
         assert!(e.0.contains("`Category`"), "{e}");
+    }
+
+    #[test]
+    fn a_file_is_given_once_as_text_or_base64() {
+        let base = json!({"ServiceSid": "ZS00000000000000000000000000000000",
+                          "FunctionSid": "ZH00000000000000000000000000000000",
+                          "Path": "/hello", "Visibility": "public"});
+        let with = |extra: Value| {
+            let mut args = base.clone();
+            args.as_object_mut()
+                .expect("object")
+                .extend(extra.as_object().expect("object").clone());
+            call("ServerlessV1_CreateFunctionVersion", args)
+        };
+        with(json!({"Content": "exports.handler = () => {};"})).expect("text");
+        with(json!({"ContentBase64": "eA=="})).expect("base64");
+        let none = with(json!({})).expect_err("no file");
+        assert_eq!(
+            none.0,
+            "give at least one of Content, ContentBase64 for ServerlessV1_CreateFunctionVersion"
+        );
+        let both = with(json!({"Content": "x", "ContentBase64": "eA=="})).expect_err("both");
+        assert_eq!(
+            both.0,
+            "give only one of Content, ContentBase64 for ServerlessV1_CreateFunctionVersion: \
+             they are the same file, as text or as base64"
+        );
+        let bad = with(json!({"Content": "x", "Visibility": "secret"})).expect_err("enum");
+        assert!(bad.0.contains("public, protected, private"), "{bad}");
     }
 
     #[test]

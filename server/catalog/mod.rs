@@ -21,8 +21,8 @@ pub use generated::{FINDINGS, SERVICES, SPECS, TAGS, TOOL_COUNT};
 /// The enums and annotations codegen and the server share, defined once in
 /// codegen's model: the generated module spells them as codegen writes them.
 pub use twilio_mcp_codegen::model::{
-    Annotations, AuthScheme, BodyEncoding, FIELDS_ARG, FindingLevel, HttpMethod, ParamLocation,
-    ToolId, ValueKind,
+    Annotations, AuthScheme, BodyEncoding, FIELDS_ARG, FileEncoding, FindingLevel, HttpMethod,
+    ParamLocation, ToolId, ValueKind,
 };
 
 /// One Twilio operation as an MCP tool.
@@ -89,6 +89,22 @@ pub struct Param {
     pub pattern: Option<&'static str>,
     /// Full cleaned description (the served schema carries a condensed one).
     pub description: &'static str,
+    /// How a [`ParamLocation::File`] argument becomes a file part.
+    pub file: Option<File>,
+}
+
+/// A file part of a `multipart/form-data` body, as one argument gives it
+/// (`Content` as text, `ContentBase64` as base64; a call gives one).
+#[derive(Debug, Clone, Copy)]
+pub struct File {
+    /// How the argument carries the bytes.
+    pub encoding: FileEncoding,
+    /// The argument whose value's last `/`-separated segment names the file.
+    pub name_from: Option<&'static str>,
+    /// The part's content type; `None`: from the file name's extension.
+    pub content_type: Option<&'static str>,
+    /// The largest file in bytes, checked before anything is sent.
+    pub max_bytes: Option<u64>,
 }
 
 /// The tools of one OpenAPI tag.

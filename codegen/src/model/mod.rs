@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 mod shared;
 
 pub use shared::{
-    Annotations, AuthScheme, BodyEncoding, FIELDS_ARG, FindingLevel, HttpMethod, ParamLocation,
-    ToolId, ValueKind,
+    Annotations, AuthScheme, BodyEncoding, FIELDS_ARG, FileEncoding, FindingLevel, HttpMethod,
+    ParamLocation, ToolId, ValueKind,
 };
 
 /// Every tool built from one directory of specs, plus what could not be built.
@@ -105,6 +105,30 @@ pub struct ParamDef {
     pub pattern: Option<String>,
     /// The full cleaned description (the served schema has a condensed one).
     pub description: String,
+    /// How a [`ParamLocation::File`] argument becomes a file part; `None`
+    /// for every other argument.
+    pub file: Option<FileDef>,
+}
+
+/// A file part of a `multipart/form-data` body, as one argument gives it.
+///
+/// OpenAPI declares a file as a `type: string, format: binary` property;
+/// codegen gives it two arguments, `<Name>` (text) and `<Name>Base64`, both
+/// sent under the property's name.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct FileDef {
+    /// How the argument carries the bytes.
+    pub encoding: FileEncoding,
+    /// The argument whose value's last `/`-separated segment names the file
+    /// (`Path`: `/hello.js` → `hello.js`), from the property's
+    /// `x-twilio-mcp-filename-from`.
+    pub name_from: Option<String>,
+    /// The part's content type, from the body's `encoding.<name>.contentType`;
+    /// `None`: the file name's extension says (`.css` → `text/css`).
+    pub content_type: Option<String>,
+    /// The largest file, in bytes (the property's `maxLength`), checked
+    /// before anything is sent.
+    pub max_bytes: Option<u64>,
 }
 
 /// Something codegen noticed while building the catalog.

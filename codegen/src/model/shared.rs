@@ -95,6 +95,9 @@ catalog_enum! {
         Form,
         /// `application/json`.
         Json,
+        /// `multipart/form-data`: [`ParamLocation::Form`] arguments as text
+        /// parts, [`ParamLocation::File`] arguments as file parts.
+        Multipart,
     }
 }
 
@@ -155,13 +158,30 @@ catalog_enum! {
         Query,
         /// A request header.
         Header,
-        /// A field of an `application/x-www-form-urlencoded` body.
+        /// A field of an `application/x-www-form-urlencoded` body, or a text
+        /// part of a `multipart/form-data` one.
         Form,
         /// A top-level property of a JSON body.
         Json,
         /// The whole JSON body (the body schema is not an object with
         /// properties).
         JsonBody,
+        /// A file part of a `multipart/form-data` body: the argument carries
+        /// the file's bytes as text or base64 ([`FileEncoding`]).
+        File,
+    }
+}
+
+catalog_enum! {
+    /// How a [`ParamLocation::File`] argument carries the file's bytes.
+    /// A file gives two arguments, one of each, of which a call gives one.
+    #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+    pub enum FileEncoding {
+        /// The file is the argument's text, as UTF-8 (`Content`).
+        Text,
+        /// The file is the argument's text decoded as standard base64, for
+        /// binary files (`ContentBase64`).
+        Base64,
     }
 }
 
@@ -231,6 +251,8 @@ mod tests {
         assert_eq!(text(ParamLocation::JsonBody), "ParamLocation :: JsonBody");
         assert_eq!(text(ValueKind::Any), "ValueKind :: Any");
         assert_eq!(text(FindingLevel::Warning), "FindingLevel :: Warning");
+        assert_eq!(text(BodyEncoding::Multipart), "BodyEncoding :: Multipart");
+        assert_eq!(text(FileEncoding::Base64), "FileEncoding :: Base64");
     }
 
     #[test]

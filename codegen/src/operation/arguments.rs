@@ -10,7 +10,7 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
-use crate::model::{FIELDS_ARG, FindingLevel, ParamDef, ParamLocation};
+use crate::model::{FIELDS_ARG, FileDef, FindingLevel, ParamDef, ParamLocation};
 use crate::naming;
 use crate::schema::{self, set_description};
 
@@ -37,7 +37,7 @@ impl Default for Arguments {
 }
 
 impl Arguments {
-    /// Adds one argument, giving it a safe and unique name.
+    /// Adds one argument, giving it a safe and unique name, which it returns.
     pub(super) fn push(
         &mut self,
         note: &mut impl FnMut(FindingLevel, String),
@@ -45,10 +45,27 @@ impl Arguments {
         location: ParamLocation,
         schema: Value,
         required: bool,
-    ) {
+    ) -> String {
+        self.push_suffixed(note, wire, "", location, schema, required)
+    }
+
+    /// [`Arguments::push`] for an argument whose name is the wire name's
+    /// plus `suffix` (`Content` → `ContentBase64`): the second argument of a
+    /// file, sent under the same wire name.
+    pub(super) fn push_suffixed(
+        &mut self,
+        note: &mut impl FnMut(FindingLevel, String),
+        wire: &str,
+        suffix: &str,
+        location: ParamLocation,
+        schema: Value,
+        required: bool,
+    ) -> String {
         let mut name = naming::safe_arg_name(wire);
         let mut schema = schema;
-        if name != wire {
+        if !suffix.is_empty() {
+            name.push_str(suffix);
+        } else if name != wire {
             note(
                 FindingLevel::Info,
                 format!("parameter `{wire}` is exposed as `{name}`"),
@@ -114,8 +131,28 @@ impl Arguments {
             location,
             required,
             from_config,
+            file: None,
         });
         self.schemas.push(schema);
+        self.params
+            .last()
+            .map(|p| p.name.clone())
+            .unwrap_or_default()
+    }
+
+    /// Marks the argument called `name` as carrying a file part.
+    pub(super) fn set_file(&mut self, name: &str, file: FileDef) {
+        if let Some(param) = self.params.iter_mut().find(|p| p.name == name) {
+            param.file = Some(file);
+        }
+    }
+
+    /// The argument name of the body field sent as `wire`, if there is one.
+    pub(super) fn body_field(&self, wire: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|p| p.wire_name == wire && p.location == ParamLocation::Form)
+            .map(|p| p.name.as_str())
     }
 
     /// The definitions and their converted schemas, in the same order.
@@ -145,7 +182,10 @@ fn location_prefix(location: ParamLocation) -> &'static str {
         ParamLocation::Path => "Path",
         ParamLocation::Query => "Query",
         ParamLocation::Header => "Header",
-        ParamLocation::Form | ParamLocation::Json | ParamLocation::JsonBody => "Body",
+        ParamLocation::Form
+        | ParamLocation::Json
+        | ParamLocation::JsonBody
+        | ParamLocation::File => "Body",
     }
 }
 

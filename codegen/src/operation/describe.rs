@@ -16,11 +16,13 @@ pub(super) fn title(prefix: &str, operation_id: &str) -> String {
 }
 
 /// The operation's description, else its summary, else its operationId in
-/// words; then one sentence per "at least one of" group.
+/// words; then one sentence per "at least one of" group, and one per
+/// required file (given as text or as base64).
 pub(super) fn description(
     op: &Operation,
     operation_id: &str,
     at_least_one_of: &[Vec<String>],
+    files: &[Vec<String>],
 ) -> String {
     let body = op
         .description
@@ -33,6 +35,9 @@ pub(super) fn description(
     let mut out = text::tool_description(&body);
     for group in at_least_one_of {
         out.push_str(&format!(" Give at least one of: {}.", group.join(", ")));
+    }
+    for group in files {
+        out.push_str(&format!(" Give the file as one of: {}.", group.join(", ")));
     }
     out
 }
@@ -93,17 +98,28 @@ mod tests {
             json!({"description": "Send a <b>message</b> associated with your account",
                                     "summary": "Ignored"}),
         );
-        assert_eq!(description(&full, "CreateMessage", &[]), "Send a message.");
+        assert_eq!(
+            description(&full, "CreateMessage", &[], &[]),
+            "Send a message."
+        );
         let summary = operation(json!({"description": " ", "summary": "Check it is up"}));
-        assert_eq!(description(&summary, "FetchPing", &[]), "Check it is up.");
+        assert_eq!(
+            description(&summary, "FetchPing", &[], &[]),
+            "Check it is up."
+        );
         let none = operation(json!({}));
         let groups = vec![
             vec!["Url".to_string(), "Twiml".to_string()],
             vec!["From".to_string(), "MessagingServiceSid".to_string()],
         ];
         assert_eq!(
-            description(&none, "CreateCall", &groups),
+            description(&none, "CreateCall", &groups, &[]),
             "Create Call. Give at least one of: Url, Twiml. Give at least one of: From, MessagingServiceSid."
+        );
+        let file = vec![vec!["Content".to_string(), "ContentBase64".to_string()]];
+        assert_eq!(
+            description(&none, "CreateVersion", &[], &file),
+            "Create Version. Give the file as one of: Content, ContentBase64."
         );
     }
 

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use super::arguments::Arguments;
 use super::{OperationRef, SpecContext};
 use crate::error::OperationError;
-use crate::model::{BodyEncoding, FindingLevel, ParamLocation};
+use crate::model::{BodyEncoding, FileDef, FileEncoding, FindingLevel, ParamLocation};
 use crate::schema::set_description;
 use crate::text;
 
@@ -125,14 +125,28 @@ pub(super) fn collect_parameter(
     Ok(())
 }
 
-/// The request body's arguments (one per property of a form or JSON
-/// object, or one for a whole free-form JSON body) and its encoding.
+/// What the request body gives besides its arguments.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct BodyInputs {
+    /// How the body is encoded.
+    pub encoding: BodyEncoding,
+    /// For each required file of a multipart body, its two arguments (text
+    /// and base64), of which a call gives one.
+    pub file_groups: Vec<Vec<String>>,
+}
+
+/// Extension on a multipart file property: the body field whose value's
+/// last `/`-separated segment names the file.
+const FILENAME_FROM: &str = "x-twilio-mcp-filename-from";
+
+/// The request body's arguments (one per property of a form, multipart or
+/// JSON object, or one for a whole free-form JSON body) and its encoding.
 pub(super) fn collect_body(
     ctx: &SpecContext<'_>,
     body: &ReferenceOr<RequestBody>,
     args: &mut Arguments,
     note: &mut impl FnMut(FindingLevel, String),
-) -> Result<BodyEncoding, OperationError> {
+) -> Result<BodyInputs, OperationError> {
     let ReferenceOr::Item(body) = body else {
         return Err(OperationError::BodyRef);
     };
@@ -146,6 +160,8 @@ pub(super) fn collect_body(
             format!("request body `{ct}` is sent as application/json"),
         );
         (BodyEncoding::Json, m)
+    } else if let Some(m) = body.content.get("multipart/form-data") {
+        (BodyEncoding::Multipart, m)
     } else {
         let types = body.content.keys().cloned().collect();
         return Err(OperationError::BodyTypes(types));
@@ -164,18 +180,39 @@ pub(super) fn collect_body(
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
+    let mut inputs = BodyInputs {
+        encoding,
+        file_groups: Vec::new(),
+    };
     match properties {
         Some(props) if !props.is_empty() => {
             let location = match encoding {
-                BodyEncoding::Form => ParamLocation::Form,
+                BodyEncoding::Form | BodyEncoding::Multipart => ParamLocation::Form,
                 _ => ParamLocation::Json,
             };
+            let mut files = Vec::new();
             for (name, prop) in props {
+                if encoding == BodyEncoding::Multipart && is_binary(prop) {
+                    // After the text fields, whose names a file may take.
+                    files.push((name, prop));
+                    continue;
+                }
                 let required = required.contains(name.as_str());
                 args.push(note, name, location, prop.clone(), required);
             }
+            for (name, prop) in files {
+                let raw_prop = raw.pointer(&format!("/properties/{}", pointer_escape(name)));
+                let content_type = media
+                    .encoding
+                    .get(name.as_str())
+                    .and_then(|e| e.content_type.clone());
+                let group = collect_file(args, note, name, prop, raw_prop, content_type)?;
+                if required.contains(name.as_str()) {
+                    inputs.file_groups.push(group);
+                }
+            }
         }
-        _ if encoding == BodyEncoding::Form => {}
+        _ if encoding != BodyEncoding::Json => {}
         _ => {
             // A free-form or non-object JSON body: one argument carries it whole.
             let mut whole = schema.clone();
@@ -191,7 +228,104 @@ pub(super) fn collect_body(
             );
         }
     }
-    Ok(encoding)
+    Ok(inputs)
+}
+
+/// `type: string, format: binary`: a file, in OpenAPI 3.0's words.
+fn is_binary(schema: &Value) -> bool {
+    schema.get("type").and_then(Value::as_str) == Some("string")
+        && schema.get("format").and_then(Value::as_str) == Some("binary")
+}
+
+/// `a/b~c` as one JSON pointer token (`a~1b~0c`).
+fn pointer_escape(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
+/// A multipart file property `name` as its two arguments: `<name>` carries
+/// the file as text, `<name>Base64` as base64; both go out as the part
+/// `name`. Returns their argument names.
+fn collect_file(
+    args: &mut Arguments,
+    note: &mut impl FnMut(FindingLevel, String),
+    name: &str,
+    prop: &Value,
+    raw_prop: Option<&Value>,
+    content_type: Option<String>,
+) -> Result<Vec<String>, OperationError> {
+    let name_from = match raw_prop
+        .and_then(|p| p.get(FILENAME_FROM))
+        .map(|v| v.as_str().ok_or(v))
+    {
+        None => None,
+        Some(Ok(field)) => Some(
+            args.body_field(field)
+                .ok_or_else(|| OperationError::FileNameFrom {
+                    file: name.to_string(),
+                    field: field.to_string(),
+                })?
+                .to_string(),
+        ),
+        Some(Err(other)) => {
+            return Err(OperationError::FileNameFrom {
+                file: name.to_string(),
+                field: other.to_string(),
+            });
+        }
+    };
+    let max_bytes = prop.get("maxLength").and_then(Value::as_u64);
+    let what = prop
+        .get("description")
+        .and_then(Value::as_str)
+        .map(|d| d.trim().trim_end_matches('.').to_string())
+        .filter(|d| !d.is_empty())
+        .unwrap_or_else(|| "The file".to_string());
+    let limit = max_bytes.map(size_sentence).unwrap_or_default();
+    let text_arg = args.push(
+        note,
+        name,
+        ParamLocation::File,
+        serde_json::json!({"type": "string", "description": format!("{what}, as text.{limit}")}),
+        false,
+    );
+    let base64_arg = args.push_suffixed(
+        note,
+        name,
+        "Base64",
+        ParamLocation::File,
+        serde_json::json!({"type": "string", "description":
+            format!("{what}, base64-encoded (for a binary file), instead of {text_arg}.{limit}")}),
+        false,
+    );
+    note(
+        FindingLevel::Info,
+        format!("file `{name}` is given as `{text_arg}` (text) or `{base64_arg}` (base64)"),
+    );
+    for (arg, encoding) in [
+        (&text_arg, FileEncoding::Text),
+        (&base64_arg, FileEncoding::Base64),
+    ] {
+        args.set_file(
+            arg,
+            FileDef {
+                encoding,
+                name_from: name_from.clone(),
+                content_type: content_type.clone(),
+                max_bytes,
+            },
+        );
+    }
+    Ok(vec![text_arg, base64_arg])
+}
+
+/// " At most 25 MiB." for a size limit in bytes.
+fn size_sentence(bytes: u64) -> String {
+    const MIB: u64 = 1024 * 1024;
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!(" At most {} MiB.", bytes / MIB)
+    } else {
+        format!(" At most {bytes} bytes.")
+    }
 }
 
 #[cfg(test)]

@@ -98,11 +98,20 @@ pub fn build_tool(
     }
     let body = match &at.op.request_body {
         Some(body) => inputs::collect_body(ctx, body, &mut args, &mut note)?,
-        None => BodyEncoding::None,
+        None => inputs::BodyInputs {
+            encoding: BodyEncoding::None,
+            file_groups: Vec::new(),
+        },
     };
     let (params, schemas) = args.into_parts();
 
-    let at_least_one_of = conditionals(at.op, &params, &mut note);
+    let conditional = conditionals(at.op, &params, &mut note);
+    // A required file is given as one of its two arguments (text or base64).
+    let at_least_one_of: Vec<Vec<String>> = conditional
+        .iter()
+        .chain(&body.file_groups)
+        .cloned()
+        .collect();
     let default_output =
         string_array(x_twilio(&at.item.extensions).and_then(|x| x.get("defaultOutputProperties")));
 
@@ -114,7 +123,7 @@ pub fn build_tool(
         &default_output,
     )?;
     let title = describe::title(ctx.prefix, &operation_id);
-    let description = describe::description(at.op, &operation_id, &at_least_one_of);
+    let description = describe::description(at.op, &operation_id, &conditional, &body.file_groups);
 
     Ok(ToolDef {
         name,
@@ -134,7 +143,7 @@ pub fn build_tool(
         server: server_url(ctx.openapi, at)?,
         path: at.path.to_string(),
         params,
-        body,
+        body: body.encoding,
         auth: auth_scheme(ctx.openapi, at.op),
         at_least_one_of,
         default_output,

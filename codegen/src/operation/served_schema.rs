@@ -215,6 +215,7 @@ mod tests {
             default: None,
             pattern: None,
             description: String::new(),
+            file: None,
         }
     }
 
