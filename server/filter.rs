@@ -149,16 +149,39 @@ pub struct ToolPolicy {
     allow: Option<GlobSet>,
     /// Tools whose name matches one of these globs are removed.
     deny: Option<GlobSet>,
+    /// The allow patterns as given (for `twilio://tools`).
+    allow_patterns: Vec<String>,
+    /// The deny patterns as given.
+    deny_patterns: Vec<String>,
 }
 
 impl ToolPolicy {
     /// Builds a policy; a bad glob is an error naming it.
     pub fn new(read_only: bool, allow: &[String], deny: &[String]) -> Result<Self, PatternError> {
+        let given = |patterns: &[String]| -> Vec<String> {
+            patterns
+                .iter()
+                .map(|p| p.trim().to_string())
+                .filter(|p| !p.is_empty())
+                .collect()
+        };
         Ok(Self {
             read_only,
             allow: globs(allow)?,
             deny: globs(deny)?,
+            allow_patterns: given(allow),
+            deny_patterns: given(deny),
         })
+    }
+
+    /// The allow-list patterns (empty: every tool is allowed).
+    pub fn allow_patterns(&self) -> &[String] {
+        &self.allow_patterns
+    }
+
+    /// The deny-list patterns.
+    pub fn deny_patterns(&self) -> &[String] {
+        &self.deny_patterns
     }
 
     /// True when the tool may be listed and called.

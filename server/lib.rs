@@ -23,7 +23,8 @@
 //! ```
 //!
 //! Dependencies run one way: [`catalog`] ← [`filter`] ← [`call`] ←
-//! {`discover`, [`listing`]} ← `mcp` ← [`transport`] ← [`commands`].
+//! {`discover`, [`listing`], [`prompts`] ← [`resources`]} ← `mcp` ←
+//! [`transport`] ← [`commands`].
 //!
 //! - [`catalog`]: the generated tools and their typed API.
 //! - [`filter`]: service selection (`?services=`) and tool policy (read-only, allow/deny).
@@ -33,6 +34,8 @@
 //! - [`twilio`]: the pooled HTTP client to Twilio and its vocabulary.
 //! - `discover`: discovery mode's three tools and its search index.
 //! - [`listing`]: `tools/list` results, typed and as pre-serialised bytes.
+//! - [`prompts`]: MCP prompts, recipes naming the tools in order (a table);
+//!   [`resources`]: `twilio://account` and `twilio://tools`.
 //! - `mcp`: the rmcp `ServerHandler`, mapping pipeline outcomes to MCP.
 //! - [`transport`]: Streamable HTTP (its layers) and stdio, and the
 //!   `tools/list` fast path both share; [`auth`]: who may call `/mcp`;
@@ -55,6 +58,8 @@ pub mod listing;
 mod logging;
 mod mcp;
 pub mod metrics;
+pub mod prompts;
+pub mod resources;
 pub mod secret;
 mod telemetry;
 pub mod transport;

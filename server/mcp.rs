@@ -14,13 +14,20 @@
 //! services is a JSON-RPC error (`-32602`) in tools mode; everything else,
 //! and everything in discovery mode but an unknown discovery tool, is a
 //! tool error (`isError: true`).
+//!
+//! Prompts ([`crate::prompts`]) and resources ([`crate::resources`]) are
+//! scoped like tools: a request lists the prompts whose tools it may call;
+//! `prompts/get` of another is `-32602`, an unknown resource `-32002`, a
+//! resource that cannot be read now `-32603`, each with a message saying why.
 
 use std::sync::Arc;
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
-    ListPromptsResult, ListResourceTemplatesResult, ListResourcesResult, ListToolsResult,
-    PaginatedRequestParams, ServerCapabilities, ServerConfig,
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, GetPromptRequestParams,
+    GetPromptResponse, GetPromptResult, Implementation, ListPromptsResult,
+    ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
+    Prompt, PromptArgument, PromptMessage, ReadResourceRequestParams, ReadResourceResponse,
+    ReadResourceResult, Resource, ResourceContents, Role, ServerCapabilities, ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
@@ -30,17 +37,27 @@ use crate::call::{self, AppState, CallError, CallOutput, Mode, Scope};
 use crate::discover::{self, DiscoverError};
 use crate::listing;
 use crate::telemetry::{self, Observation};
+use crate::prompts::{self, PromptDef};
+use crate::resources::{ResourceDef, ResourceError, Resources};
+use crate::twilio::CredentialState;
 
-/// The MCP server handler.
+/// The MCP server handler. Cheap to clone: the HTTP transport clones one
+/// per request, so what it holds (the fetched account) is shared.
 #[derive(Debug, Clone)]
 pub struct TwilioMcp {
     state: Arc<AppState>,
+    resources: Arc<Resources>,
+    instructions: Arc<str>,
 }
 
 impl TwilioMcp {
     /// A handler over the shared state.
     pub fn new(state: Arc<AppState>) -> Self {
-        Self { state }
+        Self {
+            instructions: instructions(&state).into(),
+            state,
+            resources: Arc::default(),
+        }
     }
 
     fn scope(&self, context: &RequestContext<RoleServer>) -> Scope {
@@ -98,31 +115,119 @@ fn from_discover(outcome: Result<CallOutput, DiscoverError>) -> Result<CallToolR
     }
 }
 
+/// What every session is told, first.
 const INSTRUCTIONS: &str = "Tools call Twilio's REST API with the server's credentials. \
 AccountSid is filled in for you. Results show each resource's default fields; \
 pass `fields` for others ([\"*\"] for all). List results carry `next_page` arguments \
 for the following page.";
 
+/// Where the prompts and resources are.
+const INSTRUCTIONS_EXTRAS: &str = "Prompts are step-by-step recipes for common tasks. \
+Resources twilio://account and twilio://tools say which account and which tools this \
+connection uses.";
+
+/// The server's `instructions`: short, and true of this server's settings.
+fn instructions(state: &AppState) -> String {
+    let mut lines = vec![INSTRUCTIONS.to_string()];
+    if let CredentialState::Missing(vars) = &state.credentials {
+        lines.push(format!(
+            "The server has no Twilio credentials: tool calls fail until {} are set.",
+            vars.join(", ")
+        ));
+    }
+    if state.policy.read_only {
+        lines.push(
+            "Read-only mode: only List and Fetch tools exist; nothing can be created, changed \
+             or deleted."
+                .to_string(),
+        );
+    }
+    // Guardrails (dry runs, confirmation) add what they mean here, when on.
+    lines.push(INSTRUCTIONS_EXTRAS.to_string());
+    lines.join(" ")
+}
+
+/// The MCP definition of a prompt.
+fn mcp_prompt(prompt: &PromptDef) -> Prompt {
+    let arguments = prompt
+        .arguments
+        .iter()
+        .map(|a| {
+            PromptArgument::new(a.name)
+                .with_description(a.description)
+                .with_required(a.absent.is_none())
+        })
+        .collect();
+    Prompt::new(prompt.name, Some(prompt.description), Some(arguments)).with_title(prompt.title)
+}
+
+/// The MCP definition of a resource.
+fn mcp_resource(resource: &ResourceDef) -> Resource {
+    Resource::new(resource.uri, resource.name)
+        .with_title(resource.title)
+        .with_description(resource.description)
+        .with_mime_type("application/json")
+}
+
 impl ServerHandler for TwilioMcp {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
-            .with_server_info(
-                Implementation::new("twilio-mcp", env!("CARGO_PKG_VERSION"))
-                    .with_title("Twilio MCP server"),
-            )
-            .with_instructions(INSTRUCTIONS)
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_prompts()
+                .enable_resources()
+                .enable_tools()
+                .build(),
+        )
+        .with_server_info(
+            Implementation::new("twilio-mcp", env!("CARGO_PKG_VERSION"))
+                .with_title("Twilio MCP server"),
+        )
+        .with_instructions(self.instructions.to_string())
     }
 
-    // No resources or prompts: answer their lists empty rather than
-    // "method not found", as clients and the conformance suite expect.
     async fn list_resources(
         &self,
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, McpError> {
-        Ok(ListResourcesResult::default())
+        let resources = self.resources.list(&self.state);
+        Ok(ListResourcesResult::with_all_items(
+            resources.iter().map(mcp_resource).collect(),
+        ))
     }
 
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, McpError> {
+        let scope = self.scope(&context);
+        let span = http_extension::<Span>(&context).unwrap_or_else(Span::none);
+        let read = self
+            .resources
+            .read(&self.state, &scope, &request.uri)
+            .instrument(span)
+            .await;
+        match read {
+            Ok(value) => {
+                Ok(
+                    ReadResourceResult::new(vec![ResourceContents::TextResourceContents {
+                        uri: request.uri,
+                        mime_type: Some("application/json".into()),
+                        text: value.to_string(),
+                        meta: None,
+                    }])
+                    .into(),
+                )
+            }
+            Err(e @ ResourceError::Unknown(_)) => {
+                Err(McpError::resource_not_found(e.to_string(), None))
+            }
+            Err(e) => Err(McpError::internal_error(e.to_string(), None)),
+        }
+    }
+
+    // No templates: an empty list rather than "method not found".
     async fn list_resource_templates(
         &self,
         _request: Option<PaginatedRequestParams>,
@@ -134,9 +239,32 @@ impl ServerHandler for TwilioMcp {
     async fn list_prompts(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListPromptsResult, McpError> {
-        Ok(ListPromptsResult::default())
+        let scope = self.scope(&context);
+        Ok(ListPromptsResult::with_all_items(
+            prompts::list(&self.state, &scope).map(mcp_prompt).collect(),
+        ))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, McpError> {
+        let scope = self.scope(&context);
+        let arguments = request.arguments.unwrap_or_default();
+        let text = prompts::available(&self.state, &scope, &request.name)
+            .and_then(|prompt| Ok((prompt, prompts::render(prompt, &arguments, scope.mode)?)));
+        match text {
+            Ok((prompt, text)) => Ok(GetPromptResult::new(vec![PromptMessage::new_text(
+                Role::User,
+                text,
+            )])
+            .with_description(prompt.description)
+            .into()),
+            Err(e) => Err(McpError::invalid_params(e.to_string(), None)),
+        }
     }
 
     async fn list_tools(

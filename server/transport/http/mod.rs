@@ -103,9 +103,11 @@ pub fn router(state: Arc<AppState>, options: &HttpOptions) -> Router {
 /// The router, sharing `drain` with the shutdown sequence.
 fn router_with(state: Arc<AppState>, options: &HttpOptions, drain: Arc<Drain>) -> Router {
     let (config, hosts) = rmcp_config(options);
-    let handler_state = state.clone();
+    // One handler, cloned for each request: what it keeps (the fetched
+    // account, the instructions) is shared.
+    let handler = TwilioMcp::new(state.clone());
     let rmcp = StreamableHttpService::new(
-        move || Ok(TwilioMcp::new(handler_state.clone())),
+        move || Ok(handler.clone()),
         Arc::new(NeverSessionManager::default()),
         config,
     );
