@@ -1,9 +1,11 @@
 """Processes, peers and shared checks for the end-to-end tests (no fixtures here).
 
-- `patched_api_spec`: a copy of the pinned api_v2010 spec that Prism accepts
-  Twilio's repeated-key arrays for (`MediaUrl=a&MediaUrl=b`).
+- `patched_spec`: a copy of a pinned spec that Prism accepts Twilio's
+  repeated-key arrays for (`MediaUrl=a&MediaUrl=b`).
 - `Prism`: `prism mock --errors` on one spec file.
-- `RecordingProxy`: a stdlib HTTP proxy in front of the Prism mocks; it
+- `UploadMock`: a stand-in for serverless-upload.twilio.com, which no spec
+  describes: it parses each multipart upload and answers with a version.
+- `RecordingProxy`: a stdlib HTTP proxy in front of the mocks; it
   records every request exactly as the server sent it and can answer some
   requests itself (a Twilio error, say) instead of forwarding them.
 - `ServerProcess`: `twilio-mcp serve` over HTTP, its stderr kept in a file.
@@ -16,7 +18,10 @@ from __future__ import annotations
 
 import atexit
 import base64
+import email.parser
+import email.policy
 import http.client
+import itertools
 import json
 import os
 import re
@@ -126,8 +131,13 @@ def stop(proc: subprocess.Popen, timeout: float = 5.0) -> None:
 
 
 def patched_api_spec(out: Path) -> Path:
-    """A copy of api_v2010 for Prism, with two fixes of the mock's reading of
-    it (the server's wire format does not change):
+    """`patched_spec` of api_v2010."""
+    return patched_spec(out, "twilio_api_v2010")
+
+
+def patched_spec(out: Path, name: str) -> Path:
+    """A copy of the pinned spec `name` for Prism, with two fixes of the
+    mock's reading of it (the server's wire format does not change):
 
     - `encoding: {field: {style: form, explode: true}}` on the array fields
       of form bodies, so Prism reads Twilio's repeated keys as an array;
@@ -135,7 +145,7 @@ def patched_api_spec(out: Path) -> Path:
       Twilio's examples (and answers) hold relative paths there, so Prism's
       `--errors` would answer 500 to every list call.
     """
-    spec = json.loads((SPECS / "twilio_api_v2010.json").read_text())
+    spec = json.loads((SPECS / f"{name}.json").read_text())
     for item in spec["paths"].values():
         for op in item.values():
             if not isinstance(op, dict):
@@ -148,7 +158,7 @@ def patched_api_spec(out: Path) -> Path:
             arrays = {name: {"style": "form", "explode": True} for name, s in props.items() if s.get("type") == "array"}
             if arrays:
                 media.setdefault("encoding", {}).update(arrays)
-    path = out / "twilio_api_v2010.json"
+    path = out / f"{name}.json"
     path.write_text(json.dumps(spec))
     return path
 
@@ -198,6 +208,136 @@ class Prism:
         self._log_file.close()
 
 
+# --- multipart and the upload host --------------------------------------------
+
+
+@dataclass
+class Part:
+    """One part of a multipart/form-data body."""
+
+    name: str | None  # Content-Disposition's name
+    filename: str | None  # its filename, for a file part
+    content_type: str | None  # the part's own Content-Type header, if any
+    data: bytes
+
+
+def multipart_parts(content_type: str, body: bytes) -> list[Part]:
+    """The parts of a multipart/form-data body, read by the standard
+    library's MIME parser (not the server's code)."""
+    assert content_type.startswith("multipart/form-data; boundary="), content_type
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + body
+    )
+    assert message.is_multipart(), "not a multipart body"
+    assert not message.defects, message.defects
+    parts = []
+    for part in message.iter_parts():
+        assert part.get_content_disposition() == "form-data", part.items()
+        parts.append(
+            Part(
+                name=part.get_param("name", header="content-disposition"),
+                filename=part.get_filename(),
+                content_type=part.get("Content-Type"),
+                data=part.get_payload(decode=True),
+            )
+        )
+    return parts
+
+
+UPLOAD_PATH = re.compile(r"^/v1/Services/(?P<service>[^/]+)/(?P<kind>Functions|Assets)/(?P<parent>[^/]+)/Versions$")
+
+
+def is_upload(rec: "Recorded") -> bool:
+    """A POST to serverless-upload.twilio.com's version endpoints (which share
+    their paths with serverless.twilio.com's GET list of versions)."""
+    return rec.method == "POST" and bool(UPLOAD_PATH.match(rec.path))
+
+
+@dataclass
+class Upload:
+    """One upload the mock accepted."""
+
+    path: str
+    authorization: str | None
+    parts: list[Part]
+    sid: str
+
+
+class UploadMock:
+    """serverless-upload.twilio.com on a loopback port: each POST to
+    .../Functions/{sid}/Versions or .../Assets/{sid}/Versions must be
+    multipart/form-data with Path, Visibility and a Content file; it is
+    answered 201 with a new version (a fresh ZN sid), anything else 400."""
+
+    def __init__(self):
+        self.uploads: list[Upload] = []
+        self._lock = threading.Lock()
+        self._sids = itertools.count(0xA11CE)
+        mock = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                status, answer = mock._answer(self.path, dict(self.headers.items()), body)
+                payload = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, name="upload-mock", daemon=True).start()
+
+    def _answer(self, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict]:
+        def refuse(why: str) -> tuple[int, dict]:
+            return 400, {"code": 20001, "message": f"upload mock: {why}", "status": 400}
+
+        match = UPLOAD_PATH.match(path)
+        if not match:
+            return refuse(f"no upload endpoint at {path}")
+        headers = {k.lower(): v for k, v in headers.items()}
+        try:
+            parts = multipart_parts(headers.get("content-type", ""), body)
+        except AssertionError as e:
+            return refuse(f"not multipart/form-data: {e}")
+        fields = {p.name: p for p in parts}
+        if set(fields) != {"Path", "Visibility", "Content"} or len(parts) != 3:
+            return refuse(f"expected Path, Visibility and Content, got {[p.name for p in parts]}")
+        if fields["Content"].filename is None:
+            return refuse("Content is not a file part")
+        with self._lock:
+            sid = f"ZN{next(self._sids):032x}"
+            self.uploads.append(Upload(path, headers.get("authorization"), parts, sid))
+        parent = "function_sid" if match["kind"] == "Functions" else "asset_sid"
+        return 201, {
+            "sid": sid,
+            "account_sid": ACCOUNT_SID,
+            "service_sid": match["service"],
+            parent: match["parent"],
+            "path": fields["Path"].data.decode(),
+            "visibility": fields["Visibility"].data.decode(),
+            "date_created": "2026-01-01T00:00:00Z",
+            "url": f"https://serverless.twilio.com{path}/{sid}",
+        }
+
+    def clear(self) -> None:
+        with self._lock:
+            self.uploads.clear()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
 # --- recording proxy ---------------------------------------------------------
 
 
@@ -240,9 +380,11 @@ def _matches(injection: Injection, rec: Recorded) -> bool:
 
 @dataclass
 class RecordingProxy:
-    """Forwards to the mock whose path prefix matches; records everything."""
+    """Forwards to the mock of the first rule that matches, else the one whose
+    path prefix matches; records everything."""
 
     routes: dict[str, int]  # path prefix -> Prism port
+    rules: list[tuple[Callable[[Recorded], bool], int]] = field(default_factory=list)
     requests: list[Recorded] = field(default_factory=list)
     injections: list[Injection] = field(default_factory=list)
 
@@ -294,7 +436,9 @@ class RecordingProxy:
                 injection.hits += 1
         if injection:
             return injection.status, [("Content-Type", "application/json")], json.dumps(injection.body).encode()
-        port = next((p for prefix, p in self.routes.items() if rec.path.startswith(prefix)), None)
+        port = next((p for rule, p in self.rules if rule(rec)), None)
+        if port is None:
+            port = next((p for prefix, p in self.routes.items() if rec.path.startswith(prefix)), None)
         if port is None:
             msg = {"code": 20404, "message": f"e2e proxy: no mock serves {rec.path}", "status": 404}
             return 404, [("Content-Type", "application/json")], json.dumps(msg).encode()
