@@ -1,6 +1,8 @@
 //! The README says what the code does: its services table is the output of
-//! `twilio-mcp audit --markdown`, and every setting the CLI reads is documented
-//! there and in `.env.example`.
+//! `twilio-mcp audit --markdown`, its example prompts are the prompts the
+//! server serves, and every setting the CLI reads is documented there and in
+//! `.env.example`. `TWILIO_MCP_UPDATE_README=1` rewrites the prompts section
+//! instead of comparing it (`tests/update-readme.sh` does).
 
 use std::fs;
 
@@ -25,6 +27,42 @@ fn services_table_matches_audit() {
         documented,
         generated.trim(),
         "README's services table is stale: run `bash tests/update-readme.sh`"
+    );
+}
+
+/// The text between the marker comment starting `<!-- {name}:start` and
+/// `<!-- {name}:end -->`: its byte range in `text`.
+fn section(text: &str, name: &str) -> std::ops::Range<usize> {
+    let open = format!("<!-- {name}:start");
+    let start = text
+        .find(&open)
+        .and_then(|i| text[i..].find("-->").map(|j| i + j + 3))
+        .unwrap_or_else(|| panic!("{name}:start marker"));
+    let end = text
+        .find(&format!("<!-- {name}:end -->"))
+        .unwrap_or_else(|| panic!("{name}:end marker"));
+    start..end
+}
+
+#[test]
+fn example_prompts_are_the_served_prompts() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
+    let readme = read("README.md");
+    let range = section(&readme, "prompts");
+    let generated = twilio_mcp::prompts::readme_markdown();
+    if std::env::var_os("TWILIO_MCP_UPDATE_README").is_some() {
+        let updated = format!(
+            "{}\n{generated}\n{}",
+            &readme[..range.start],
+            &readme[range.end..]
+        );
+        fs::write(path, updated).expect("README.md written");
+        return;
+    }
+    assert_eq!(
+        readme[range].trim(),
+        generated.trim(),
+        "README's example prompts are stale: run `bash tests/update-readme.sh`"
     );
 }
 

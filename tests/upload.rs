@@ -149,7 +149,10 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 fn parts(body: &[u8], boundary: &str) -> Vec<Part> {
     let open = format!("--{boundary}\r\n");
     let next = format!("\r\n--{boundary}");
-    assert!(body.starts_with(open.as_bytes()), "body opens with the boundary");
+    assert!(
+        body.starts_with(open.as_bytes()),
+        "body opens with the boundary"
+    );
     let mut rest = &body[open.len()..];
     let mut out = Vec::new();
     loop {
@@ -195,7 +198,8 @@ fn basic_auth() -> String {
 async fn a_function_upload_is_exactly_the_multipart_twilio_documents() {
     let host = UploadHost::start().await;
     let state = state(&host.url, false);
-    let code = "exports.handler = (context, event, callback) => {\r\n  callback(null, 'héllo');\r\n};\r\n";
+    let code =
+        "exports.handler = (context, event, callback) => {\r\n  callback(null, 'héllo');\r\n};\r\n";
     let output = call(
         &state,
         "ServerlessV1_CreateFunctionVersion",
@@ -208,8 +212,10 @@ async fn a_function_upload_is_exactly_the_multipart_twilio_documents() {
     // The version's default fields come back, with the SID a Build needs.
     assert_eq!(
         output.structured,
-        Some(json!({"sid": VERSION, "path": "/hello", "visibility": "public",
-                    "date_created": "2026-01-01T00:00:00Z"}))
+        Some(
+            json!({"sid": VERSION, "path": "/hello", "visibility": "public",
+                    "date_created": "2026-01-01T00:00:00Z"})
+        )
     );
 
     let received = host.received();
@@ -221,7 +227,9 @@ async fn a_function_upload_is_exactly_the_multipart_twilio_documents() {
         format!("/v1/Services/{SERVICE}/Functions/{FUNCTION}/Versions")
     );
     assert_eq!(
-        sent.headers.get("authorization").and_then(|v| v.to_str().ok()),
+        sent.headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok()),
         Some(basic_auth().as_str())
     );
     assert_eq!(
@@ -328,7 +336,9 @@ async fn asset_uploads_are_typed_by_their_extension_and_keep_binary_bytes() {
             format!("/v1/Services/{SERVICE}/Assets/{ASSET}/Versions")
         );
         assert_eq!(
-            sent.headers.get("authorization").and_then(|v| v.to_str().ok()),
+            sent.headers
+                .get("authorization")
+                .and_then(|v| v.to_str().ok()),
             Some(basic_auth().as_str())
         );
         let parts = parts(&sent.body, &boundary(&sent.headers));
@@ -339,7 +349,9 @@ async fn asset_uploads_are_typed_by_their_extension_and_keep_binary_bytes() {
                 vec!["content-disposition: form-data; name=\"Path\"".to_string()],
                 vec!["content-disposition: form-data; name=\"Visibility\"".to_string()],
                 vec![
-                    format!("content-disposition: form-data; name=\"Content\"; filename=\"{file_name}\""),
+                    format!(
+                        "content-disposition: form-data; name=\"Content\"; filename=\"{file_name}\""
+                    ),
                     format!("content-type: {content_type}"),
                 ],
             ],
@@ -414,6 +426,12 @@ async fn refused_uploads_send_nothing() {
         ),
         "{error:?}"
     );
-    assert!(!read_only.default_scope.tools.tools().any(|(_, t)| t.name.contains("Version") && !t.annotations.read_only));
+    assert!(
+        !read_only
+            .default_scope
+            .tools
+            .tools()
+            .any(|(_, t)| t.name.contains("Version") && !t.annotations.read_only)
+    );
     assert!(host.received().is_empty(), "{:?}", host.received());
 }
