@@ -36,9 +36,9 @@ use tracing::{Instrument, Span};
 use crate::call::{self, AppState, CallError, CallOutput, Mode, Scope};
 use crate::discover::{self, DiscoverError};
 use crate::listing;
-use crate::telemetry::{self, Observation};
 use crate::prompts::{self, PromptDef};
 use crate::resources::{ResourceDef, ResourceError, Resources};
+use crate::telemetry::{self, Observation};
 use crate::twilio::CredentialState;
 
 /// The MCP server handler. Cheap to clone: the HTTP transport clones one
@@ -202,12 +202,17 @@ impl ServerHandler for TwilioMcp {
         context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, McpError> {
         let scope = self.scope(&context);
+        // twilio://account calls Twilio: in the request's span, and timed
+        // and traced as its upstream call, like a tool call's.
         let span = http_extension::<Span>(&context).unwrap_or_else(Span::none);
-        let read = self
-            .resources
-            .read(&self.state, &scope, &request.uri)
-            .instrument(span)
-            .await;
+        let observation = http_extension::<Arc<Observation>>(&context);
+        let read = telemetry::with_observation(
+            observation,
+            self.resources
+                .read(&self.state, &scope, &request.uri)
+                .instrument(span),
+        )
+        .await;
         match read {
             Ok(value) => {
                 Ok(
