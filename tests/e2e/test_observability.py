@@ -114,7 +114,7 @@ def test_metrics_count_requests_calls_and_errors(launch_server, upstream) -> Non
                  gen_ai_tool_name=tool, http_response_status_code="200") > 0
     assert value(samples, "twilio_mcp_requests_in_flight") == 0
     info = [k for k in samples if k[0] == "twilio_mcp_build_info"]
-    assert len(info) == 1 and dict(info[0][1])["tools"] == "1407" and samples[info[0]] == 1, info
+    assert len(info) == 1 and dict(info[0][1])["tools"] == "1409" and samples[info[0]] == 1, info
     assert dict(info[0][1])["spec_pin"].startswith("@twilio-alpha/mcp@")
     # Nothing the client wrote became a label.
     assert "Evil" not in text and "such-method" not in text
