@@ -277,6 +277,214 @@ fn globs(patterns: &[String]) -> Result<Option<GlobSet>, PatternError> {
     builder.build().map(Some).map_err(PatternError::Set)
 }
 
+/// What a caller's credential allows on top of the server's [`ToolPolicy`]:
+/// an API key's restrictions, or what an OAuth token's scopes grant.
+///
+/// Restrictions only ever remove tools. Each part is optional: read-only,
+/// a set of services (a tool outside them is excluded), allow and deny
+/// globs. [`Restrictions::none`] removes nothing.
+#[derive(Debug, Clone, Default)]
+pub struct Restrictions {
+    read_only: bool,
+    /// The services the caller may use (resolved), when limited.
+    services: Option<Selection>,
+    /// Allow and deny globs (never read-only: that is `read_only`).
+    tools: ToolPolicy,
+    /// The glob texts, for equality and the cache key.
+    allow: Vec<String>,
+    deny: Vec<String>,
+}
+
+/// Which of a caller's [`Restrictions`] excludes a tool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Restriction {
+    /// The caller may only read, and the tool writes.
+    ReadOnly,
+    /// The tool is outside the caller's services (their canonical names).
+    Services(Vec<String>),
+    /// The caller's allow list leaves it out, or its deny list names it.
+    AllowDeny,
+}
+
+impl Restrictions {
+    /// No restriction at all.
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// Restrictions from their parts: `services` are service names as
+    /// [`Selection::parse`] reads them (none: not limited), `allow` and
+    /// `deny` tool globs.
+    pub fn new(
+        read_only: bool,
+        services: &[String],
+        allow: &[String],
+        deny: &[String],
+    ) -> Result<Self, RestrictionError> {
+        let services = if services.iter().all(|s| s.trim().is_empty()) {
+            None
+        } else {
+            Some(Selection::parse(services).map_err(RestrictionError::Service)?)
+        };
+        let clean = |patterns: &[String]| -> Vec<String> {
+            patterns
+                .iter()
+                .map(|p| p.trim().to_string())
+                .filter(|p| !p.is_empty())
+                .collect()
+        };
+        let (allow, deny) = (clean(allow), clean(deny));
+        let tools = ToolPolicy::new(false, &allow, &deny).map_err(RestrictionError::Pattern)?;
+        Ok(Self {
+            read_only,
+            services,
+            tools,
+            allow,
+            deny,
+        })
+    }
+
+    /// Read-only or not, and limited to an already resolved selection or
+    /// not (OAuth scopes, where unknown service names are dropped rather
+    /// than refused). An empty selection allows no tool at all.
+    pub fn granted(read_only: bool, services: Option<Selection>) -> Self {
+        Self {
+            read_only,
+            services,
+            ..Self::default()
+        }
+    }
+
+    /// True when nothing is restricted.
+    pub fn is_none(&self) -> bool {
+        !self.read_only && self.services.is_none() && self.allow.is_empty() && self.deny.is_empty()
+    }
+
+    /// Only read-only tools.
+    pub fn read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// The services the caller is limited to, if any.
+    pub fn services(&self) -> Option<&Selection> {
+        self.services.as_ref()
+    }
+
+    /// The allow and deny globs, as given.
+    pub fn globs(&self) -> (&[String], &[String]) {
+        (&self.allow, &self.deny)
+    }
+
+    /// Which restriction excludes the tool; `None` when it is allowed.
+    pub fn refusal(&self, id: ToolId, tool: &Tool) -> Option<Restriction> {
+        if self.read_only && !tool.annotations.read_only {
+            return Some(Restriction::ReadOnly);
+        }
+        if let Some(services) = &self.services
+            && !services.contains(id)
+        {
+            return Some(Restriction::Services(services.names.clone()));
+        }
+        if !self.tools.permits(tool) {
+            return Some(Restriction::AllowDeny);
+        }
+        None
+    }
+
+    /// True when the restrictions allow the tool.
+    pub fn permits(&self, id: ToolId, tool: &Tool) -> bool {
+        self.refusal(id, tool).is_none()
+    }
+
+    /// A canonical text of these restrictions: equal restrictions, equal
+    /// keys (what resolved tool sets are cached by).
+    pub fn key(&self) -> String {
+        let services = self
+            .services
+            .as_ref()
+            .map_or_else(|| "*".to_string(), |s| s.names.join(","));
+        format!(
+            "ro={} services={} allow={} deny={}",
+            self.read_only,
+            services,
+            self.allow.join(","),
+            self.deny.join(",")
+        )
+    }
+}
+
+impl PartialEq for Restrictions {
+    fn eq(&self, other: &Self) -> bool {
+        self.read_only == other.read_only
+            && self.services.as_ref().map(|s| &s.ids) == other.services.as_ref().map(|s| &s.ids)
+            && self.allow == other.allow
+            && self.deny == other.deny
+    }
+}
+
+impl Eq for Restrictions {}
+
+impl std::hash::Hash for Restrictions {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.read_only.hash(state);
+        self.services.as_ref().map(|s| &s.ids).hash(state);
+        self.allow.hash(state);
+        self.deny.hash(state);
+    }
+}
+
+impl fmt::Display for Restrictions {
+    /// `read-only, services Messaging, Voice, allow ApiV2010_*, deny *Delete*`,
+    /// or `none`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts = Vec::new();
+        if self.read_only {
+            parts.push("read-only".to_string());
+        }
+        if let Some(services) = &self.services {
+            parts.push(format!("services {}", services.names.join(", ")));
+        }
+        if !self.allow.is_empty() {
+            parts.push(format!("allow {}", self.allow.join(", ")));
+        }
+        if !self.deny.is_empty() {
+            parts.push(format!("deny {}", self.deny.join(", ")));
+        }
+        if parts.is_empty() {
+            f.write_str("none")
+        } else {
+            f.write_str(&parts.join("; "))
+        }
+    }
+}
+
+/// A restriction that names an unknown service or a bad glob.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RestrictionError {
+    /// A service name matches nothing.
+    Service(UnknownService),
+    /// An allow or deny pattern is not a glob.
+    Pattern(PatternError),
+}
+
+impl fmt::Display for RestrictionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RestrictionError::Service(e) => e.fmt(f),
+            RestrictionError::Pattern(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for RestrictionError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            RestrictionError::Service(e) => Some(e),
+            RestrictionError::Pattern(e) => Some(e),
+        }
+    }
+}
+
 /// A selection with the policy applied: what one request can list and call.
 #[derive(Debug)]
 pub struct ToolSet {
@@ -297,6 +505,28 @@ impl ToolSet {
             .iter()
             .copied()
             .filter(|&id| catalog::get(id).is_some_and(|t| policy.permits(t)))
+            .collect();
+        Arc::new(Self {
+            selection,
+            ids,
+            list_json: std::sync::OnceLock::new(),
+        })
+    }
+
+    /// The selection's tools that the policy and the caller's restrictions
+    /// both permit.
+    pub fn restricted(
+        selection: Selection,
+        policy: &ToolPolicy,
+        restrictions: &Restrictions,
+    ) -> Arc<Self> {
+        let ids = selection
+            .ids
+            .iter()
+            .copied()
+            .filter(|&id| {
+                catalog::get(id).is_some_and(|t| policy.permits(t) && restrictions.permits(id, t))
+            })
             .collect();
         Arc::new(Self {
             selection,
@@ -409,5 +639,39 @@ mod tests {
             ToolPolicy::new(false, &["ApiV2010_CreateMessage".into()], &[]).expect("policy");
         assert_eq!(ToolSet::new(sel, &allow).ids.len(), 1);
         assert!(ToolPolicy::new(false, &["[".into()], &[]).is_err());
+    }
+
+    #[test]
+    fn restrictions_narrow_a_tool_set_and_never_widen_the_policy() {
+        let sel = Selection::parse(&["Messaging", "Voice"]).expect("parse");
+        let open = ToolPolicy::default();
+        let all = ToolSet::new(sel.clone(), &open);
+        let none = ToolSet::restricted(sel.clone(), &open, &Restrictions::none());
+        assert_eq!(all.ids, none.ids);
+
+        let ro = Restrictions::new(true, &["Messaging".into()], &[], &["*Delete*".into()])
+            .expect("restrictions");
+        let narrowed = ToolSet::restricted(sel.clone(), &open, &ro);
+        assert!(!narrowed.ids.is_empty() && narrowed.ids.len() < all.ids.len());
+        let messaging = Selection::parse(&["Messaging"]).expect("parse");
+        assert!(narrowed.tools().all(|(id, t)| t.annotations.read_only
+            && messaging.contains(id)
+            && !t.name.contains("Delete")));
+
+        // A server deny list still applies to an unrestricted caller.
+        let deny = ToolPolicy::new(false, &[], &["*Message*".into()]).expect("policy");
+        let set = ToolSet::restricted(sel, &deny, &Restrictions::none());
+        assert!(set.tools().all(|(_, t)| !t.name.contains("Message")));
+
+        assert_eq!(
+            ro.to_string(),
+            "read-only; services Messaging; deny *Delete*"
+        );
+        assert_eq!(Restrictions::none().to_string(), "none");
+        assert_ne!(ro.key(), Restrictions::none().key());
+        assert!(matches!(
+            Restrictions::new(false, &["Nope".into()], &[], &[]),
+            Err(RestrictionError::Service(_))
+        ));
     }
 }

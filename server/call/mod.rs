@@ -9,8 +9,9 @@
 //!
 //! ```text
 //! call(state, scope, name, arguments)
-//!   1. resolve      catalog, then the server's ToolPolicy, then the scope's ToolSet
-//!                   → UnknownTool, Refused, NotSelected
+//!   1. resolve      catalog, the server's ToolPolicy, the caller's Restrictions,
+//!                   then the scope's ToolSet
+//!                   → UnknownTool, Refused, Restricted, NotSelected
 //!   2. arguments    args::check                       → BadArguments
 //!   3. credentials  the tool's auth scheme             → NeedsOAuth, NoCredentials
 //!   4. request      request::prepare                   → BadArguments
@@ -45,7 +46,7 @@ use serde_json::{Map, Value};
 
 use crate::auth::Caller;
 use crate::catalog::{self, AuthScheme, Tool, ToolId};
-use crate::filter::{Refusal, ToolPolicy, ToolSet};
+use crate::filter::{Refusal, Restriction, ToolPolicy, ToolSet};
 use crate::metrics::UpstreamOutcome;
 use crate::telemetry;
 use crate::twilio::{CredentialState, TwilioClient, UpstreamError};
@@ -103,7 +104,7 @@ pub struct AppState {
 }
 
 /// Why a call did not produce a result. Each message says what to do; the
-/// first three mean the name does not designate a tool this request may
+/// first four mean the name does not designate a tool this request may
 /// call ([`CallError::is_unavailable`]), and nothing was sent for any.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CallError {
@@ -115,6 +116,16 @@ pub enum CallError {
         tool: &'static str,
         /// Which part of the policy.
         reason: Refusal,
+    },
+    /// The caller's credential excludes the tool (an API key's
+    /// restrictions, an OAuth token's scopes).
+    Restricted {
+        /// The tool's name.
+        tool: &'static str,
+        /// Which restriction.
+        restriction: Restriction,
+        /// Whose: the caller of the request.
+        caller: Caller,
     },
     /// The tool exists but is outside the request's selected services.
     NotSelected {
@@ -140,12 +151,15 @@ pub enum CallError {
 
 impl CallError {
     /// The name does not designate a tool this request may call (unknown,
-    /// refused by the policy, or not selected), as opposed to a call that
-    /// was tried and failed.
+    /// refused by the policy or the caller's restrictions, or not
+    /// selected), as opposed to a call that was tried and failed.
     pub fn is_unavailable(&self) -> bool {
         matches!(
             self,
-            CallError::UnknownTool(_) | CallError::Refused { .. } | CallError::NotSelected { .. }
+            CallError::UnknownTool(_)
+                | CallError::Refused { .. }
+                | CallError::Restricted { .. }
+                | CallError::NotSelected { .. }
         )
     }
 }
@@ -157,6 +171,15 @@ impl fmt::Display for CallError {
             CallError::Refused { tool, reason } => {
                 write!(f, "tool `{tool}` is not available: {reason}")
             }
+            CallError::Restricted {
+                tool,
+                restriction,
+                caller,
+            } => write!(
+                f,
+                "tool `{tool}` is not available: {}",
+                caller.explain(restriction)
+            ),
             CallError::NotSelected {
                 tool,
                 selected,
@@ -213,6 +236,13 @@ pub fn resolve(
         return Err(CallError::Refused {
             tool: tool.name,
             reason,
+        });
+    }
+    if let Some(restriction) = scope.caller.restrictions().refusal(id, tool) {
+        return Err(CallError::Restricted {
+            tool: tool.name,
+            restriction,
+            caller: scope.caller.clone(),
         });
     }
     if !scope.tools.contains(id) {
