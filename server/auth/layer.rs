@@ -28,7 +28,7 @@ use axum::response::Response;
 use http::header::{CONTENT_TYPE, HOST};
 use http::{HeaderMap, request::Parts};
 
-use super::caller::Caller;
+use super::caller::{AuthMethod, Caller};
 use super::signature::{self, SignatureError};
 use crate::http_body::{buffer, error_response};
 use crate::secret::Secret;
@@ -182,6 +182,15 @@ pub async fn require_signature(
     req: Request,
     next: Next,
 ) -> Response {
+    // Authenticated from the head by another method (an API key, an OAuth
+    // token): the signature is not this request's credential.
+    if req
+        .extensions()
+        .get::<Caller>()
+        .is_some_and(|c| c.method() != AuthMethod::Signature)
+    {
+        return next.run(req).await;
+    }
     // Reject unsigned requests before reading (possibly large) bodies.
     let Some(signature) = signature_header(req.headers()) else {
         return reject(&req.into_parts().0, SignatureError::Missing);
@@ -241,7 +250,7 @@ pub async fn reject_unsigned(req: Request, next: Next) -> Response {
 
 /// The header value; `None` when absent or empty. A value that is not
 /// visible ASCII is kept (lossily) so it fails as invalid, not as missing.
-fn signature_header(headers: &HeaderMap) -> Option<String> {
+pub(super) fn signature_header(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(signature::HEADER)?;
     if value.is_empty() {
         return None;
@@ -251,7 +260,7 @@ fn signature_header(headers: &HeaderMap) -> Option<String> {
 
 /// Logs and answers a failed check. Only method, path and reason are logged:
 /// never the body, the query (it may carry a body hash), the header or a token.
-fn reject(parts: &Parts, error: SignatureError) -> Response {
+pub(super) fn reject(parts: &Parts, error: SignatureError) -> Response {
     crate::metrics::auth_failure(match error {
         SignatureError::Missing => "missing_signature",
         SignatureError::Invalid => "invalid_signature",

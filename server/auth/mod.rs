@@ -1,5 +1,14 @@
-//! Authentication of requests to the `/mcp` endpoint with Twilio's
-//! `X-Twilio-Signature`.
+//! Authentication of requests to the `/mcp` endpoint: Twilio's
+//! `X-Twilio-Signature`, static bearer keys, and OAuth 2.1 access tokens.
+//!
+//! * [`gate`] decides from the request head which configured method a
+//!   request uses, and checks bearer keys ([`keys`]) and OAuth tokens
+//!   ([`oauth`]) there, before any body is read. Any configured method may
+//!   authenticate a request; a credential that fails is refused, never
+//!   retried with another method.
+//! * The signature (below) is checked once the body is read.
+//!
+//! # X-Twilio-Signature
 //!
 //! MCP clients that talk to a Twilio-hosted (or Twilio-style) MCP server sign
 //! each request the way Twilio signs webhooks: an HMAC-SHA1, keyed with the
@@ -63,9 +72,15 @@
 //! always used exactly as received.
 
 pub mod caller;
+pub mod gate;
+pub mod keys;
 pub mod layer;
+pub mod oauth;
 pub mod signature;
 
 pub use caller::{AuthMethod, Caller};
+pub use gate::{AuthConfig, authenticate};
+pub use keys::KeyStore;
 pub use layer::{PublicBase, PublicBaseError, SignatureConfig, reject_unsigned, require_signature};
+pub use oauth::{OAuth, OAuthSettings};
 pub use signature::SignatureError;
