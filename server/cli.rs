@@ -49,6 +49,37 @@ pub enum Command {
     /// Work with spec directories.
     #[command(subcommand)]
     Specs(SpecsCommand),
+    /// Static bearer keys for /mcp.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+/// `keys` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Print a fresh random key (shown only this once) and the line for the
+    /// key file or TWILIO_MCP_API_KEYS, which holds only its SHA-256 digest.
+    New(KeysNewArgs),
+}
+
+/// `keys new`'s flags: the key's name and restrictions.
+#[derive(Debug, Clone, Args)]
+pub struct KeysNewArgs {
+    /// The key's name: who is calling, in logs (letters, digits, `.`, `_`, `-`, `@`).
+    #[arg(long)]
+    pub name: String,
+    /// The key may only call read-only tools.
+    #[arg(long)]
+    pub read_only: bool,
+    /// The key may only use these services (repeatable or comma-separated).
+    #[arg(long = "services", value_delimiter = ',')]
+    pub services: Vec<String>,
+    /// The key may only call tools matching these names or globs.
+    #[arg(long = "allow-tools", value_delimiter = ',')]
+    pub allow_tools: Vec<String>,
+    /// The key may never call tools matching these names or globs.
+    #[arg(long = "deny-tools", value_delimiter = ',')]
+    pub deny_tools: Vec<String>,
 }
 
 /// Tool selection and mode, shared by `serve`, `tools` and `audit`.
@@ -105,8 +136,36 @@ pub struct ServeArgs {
     /// Reject signed requests whose URL lacks bodySHA256 (authenticates bodies).
     #[arg(long, env = "TWILIO_MCP_REQUIRE_BODY_HASH")]
     pub require_body_hash: bool,
-    /// Serve /mcp on a non-loopback address WITHOUT checking X-Twilio-Signature.
-    /// Anyone who can reach the port can then use your Twilio account.
+    /// Static bearer keys accepted on /mcp (`Authorization: Bearer` or
+    /// `X-API-Key`): `NAME sha256:HEX [restrictions]` entries separated by
+    /// `;` or newlines, as `twilio-mcp keys new` prints them.
+    #[arg(long = "api-keys", env = "TWILIO_MCP_API_KEYS", hide_env_values = true)]
+    pub api_keys: Option<String>,
+    /// A file of static bearer keys, one entry a line (as for --api-keys);
+    /// re-read when it changes, so deleting a line revokes a key.
+    #[arg(long = "api-key-file", env = "TWILIO_MCP_API_KEY_FILE")]
+    pub api_key_file: Option<PathBuf>,
+    /// OAuth 2.1 authorization server (its issuer, exactly as its metadata
+    /// writes it): /mcp then also accepts its access tokens, and serves
+    /// /.well-known/oauth-protected-resource.
+    #[arg(long, env = "TWILIO_MCP_OAUTH_ISSUER")]
+    pub oauth_issuer: Option<String>,
+    /// The resource URL access tokens must be issued for (their `aud`).
+    /// Default: the public URL + /mcp.
+    #[arg(long, env = "TWILIO_MCP_OAUTH_AUDIENCE")]
+    pub oauth_audience: Option<String>,
+    /// This server's client id at the authorization server, to introspect
+    /// opaque access tokens (RFC 7662); the secret comes from
+    /// TWILIO_MCP_OAUTH_CLIENT_SECRET.
+    #[arg(long, env = "TWILIO_MCP_OAUTH_CLIENT_ID")]
+    pub oauth_client_id: Option<String>,
+    /// Also accept JWT access tokens with `typ: JWT` or no `typ` (Auth0's
+    /// default token profile, Entra ID), not only RFC 9068 `at+jwt`.
+    #[arg(long, env = "TWILIO_MCP_OAUTH_ALLOW_JWT_TYP")]
+    pub oauth_allow_jwt_typ: bool,
+    /// Serve /mcp on a non-loopback address WITHOUT any authentication
+    /// (no signature, key or OAuth configured). Anyone who can reach the
+    /// port can then use your Twilio account.
     #[arg(long, env = "TWILIO_MCP_DANGEROUSLY_ALLOW_UNSIGNED")]
     pub dangerously_allow_unsigned: bool,
     /// Browser origins allowed on /mcp (e.g. https://app.example.com); loopback

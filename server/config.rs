@@ -68,3 +68,10 @@ pub fn public_url_from_template_vars() -> Option<String> {
         format!("https://{domain}")
     })
 }
+
+/// The server's own OAuth client secret, for token introspection
+/// (`TWILIO_MCP_OAUTH_CLIENT_SECRET`; an environment variable only, so it
+/// never shows in a process listing).
+pub fn oauth_client_secret() -> Option<Secret> {
+    first_var(&["TWILIO_MCP_OAUTH_CLIENT_SECRET"]).map(Secret::new)
+}

@@ -457,6 +457,8 @@ fn app(state: AppState) -> Router {
     let options = HttpOptions {
         bind: "127.0.0.1:0".parse().expect("address"),
         signature: None,
+        keys: None,
+        oauth: None,
         public_base: None,
         allowed_hosts: Vec::new(),
         allowed_origins: Vec::new(),

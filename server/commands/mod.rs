@@ -1,10 +1,11 @@
-//! The subcommands: `serve`, `tools`, `audit`, `sign`, `specs diff`, and
+//! The subcommands: `serve`, `tools`, `audit`, `sign`, `specs diff`,
+//! `keys new`, and
 //! [`run`], which the binary calls with the parsed command line.
 
 use std::io;
 use std::process::ExitCode;
 
-use crate::cli::{Cli, Command, SpecsCommand};
+use crate::cli::{Cli, Command, KeysCommand, SpecsCommand};
 use crate::logging;
 
 /// `println!` for command output: a closed stdout (`twilio-mcp tools | head`)
@@ -29,6 +30,7 @@ macro_rules! out {
 }
 
 pub mod audit;
+mod keys;
 pub mod serve;
 mod sign;
 mod specs;
@@ -53,6 +55,7 @@ pub fn run(cli: Cli) -> ExitCode {
         },
         Command::Sign(args) => sign::run(&args),
         Command::Specs(SpecsCommand::Diff { old, new, json }) => specs::diff(&old, &new, json),
+        Command::Keys(KeysCommand::New(args)) => keys::new(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

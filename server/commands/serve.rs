@@ -6,7 +6,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::auth::{Caller, PublicBase, PublicBaseError, SignatureConfig};
+use crate::auth::keys::KeyError;
+use crate::auth::oauth::SettingsError;
+use crate::auth::{
+    Caller, KeyStore, OAuth, OAuthSettings, PublicBase, PublicBaseError, SignatureConfig,
+};
 use crate::call::{AppState, Mode, Scope};
 use crate::cli::ServeArgs;
 use crate::config;
@@ -39,9 +43,20 @@ pub enum ConfigError {
         /// What is wrong with it.
         error: PublicBaseError,
     },
-    /// No auth token on a non-loopback address, and no
-    /// `--dangerously-allow-unsigned`.
+    /// No authentication method (auth token, API keys, OAuth) on a
+    /// non-loopback address, and no `--dangerously-allow-unsigned`.
     Unsigned(SocketAddr),
+    /// `TWILIO_MCP_API_KEYS` or the key file has a bad entry, or the file
+    /// cannot be read.
+    ApiKeys(KeyError),
+    /// OAuth is configured without knowing this server's resource URL.
+    OAuthNoResource,
+    /// An OAuth setting without `--oauth-issuer`.
+    OAuthWithoutIssuer(&'static str),
+    /// `--oauth-client-id` without `TWILIO_MCP_OAUTH_CLIENT_SECRET`.
+    OAuthNoClientSecret,
+    /// A bad `--oauth-issuer` or `--oauth-audience`.
+    OAuth(SettingsError),
     /// `--request-timeout` is not longer than `--upstream-timeout`, in seconds.
     RequestTimeout {
         /// `--request-timeout`.
@@ -80,9 +95,24 @@ impl fmt::Display for ConfigError {
             }
             ConfigError::Unsigned(bind) => write!(
                 f,
-                "refusing to serve {bind} without signature checks: set TWILIO_AUTH_TOKEN (and \
-                 --public-url), bind 127.0.0.1, or pass --dangerously-allow-unsigned"
+                "refusing to serve {bind} without authentication: set TWILIO_AUTH_TOKEN (and \
+                 --public-url) for X-Twilio-Signature, TWILIO_MCP_API_KEYS or --api-key-file for \
+                 bearer keys, or --oauth-issuer for OAuth; or bind 127.0.0.1, or pass \
+                 --dangerously-allow-unsigned"
             ),
+            ConfigError::ApiKeys(e) => write!(f, "bad API keys: {e}"),
+            ConfigError::OAuthNoResource => f.write_str(
+                "--oauth-issuer needs this server's resource URL: set --public-url (the \
+                 audience is then <public URL>/mcp) or --oauth-audience",
+            ),
+            ConfigError::OAuthWithoutIssuer(flag) => {
+                write!(f, "{flag} has no effect without --oauth-issuer")
+            }
+            ConfigError::OAuthNoClientSecret => f.write_str(
+                "--oauth-client-id needs TWILIO_MCP_OAUTH_CLIENT_SECRET (the client's secret, \
+                 for token introspection)",
+            ),
+            ConfigError::OAuth(e) => write!(f, "bad OAuth setting: {e}"),
             ConfigError::RequestTimeout { request, upstream } => write!(
                 f,
                 "--request-timeout ({request} s) must be longer than --upstream-timeout \
@@ -99,6 +129,8 @@ impl std::error::Error for ConfigError {
             ConfigError::BadToolPattern(e) => Some(e),
             ConfigError::BaseUrlNotAUrl(e) => Some(e),
             ConfigError::BadPublicUrl { error, .. } => Some(error),
+            ConfigError::ApiKeys(e) => Some(e),
+            ConfigError::OAuth(e) => Some(e),
             _ => None,
         }
     }
@@ -168,6 +200,9 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
         return transport::stdio::serve(state).await;
     }
     let options = http_options(&args).map_err(|e| e.to_string())?;
+    if let Some(oauth) = &options.oauth {
+        oauth.start().await.map_err(|e| format!("OAuth: {e}"))?;
+    }
     let traces = start_traces(&args)?;
     let result = transport::http::serve(state, options).await;
     if traces {
@@ -240,18 +275,32 @@ pub fn http_options(args: &ServeArgs) -> Result<HttpOptions, ConfigError> {
             })
         })
         .transpose()?;
+    let keys = KeyStore::load(args.api_keys.as_deref(), args.api_key_file.as_deref())
+        .map_err(ConfigError::ApiKeys)?
+        .map(Arc::new);
+    if let Some(keys) = &keys {
+        if keys.is_empty() {
+            tracing::warn!("API keys are on, but no key is configured yet: every key is refused");
+        } else {
+            tracing::info!(keys = keys.len(), "API keys accepted on /mcp");
+        }
+    }
+    let oauth = oauth(args, public_base.as_ref())?.map(Arc::new);
     let loopback = args.bind.ip().is_loopback();
+    let other_method = keys.is_some() || oauth.is_some();
     let signature = if tokens.is_empty() {
-        if loopback {
+        if other_method {
+            None
+        } else if loopback {
             tracing::warn!(
-                "X-Twilio-Signature is NOT checked: no TWILIO_AUTH_TOKEN is set and the server \
-                 listens on loopback only (local testing)"
+                "/mcp is NOT authenticated: no TWILIO_AUTH_TOKEN, API key or OAuth issuer is \
+                 set and the server listens on loopback only (local testing)"
             );
             None
         } else if args.dangerously_allow_unsigned {
             tracing::warn!(
                 bind = %args.bind,
-                "X-Twilio-Signature is NOT checked on a non-loopback address \
+                "/mcp is NOT authenticated on a non-loopback address \
                  (--dangerously-allow-unsigned): anyone who reaches this port can use your Twilio account"
             );
             None
@@ -280,6 +329,8 @@ pub fn http_options(args: &ServeArgs) -> Result<HttpOptions, ConfigError> {
     Ok(HttpOptions {
         bind: args.bind,
         signature,
+        keys,
+        oauth,
         public_base,
         allowed_hosts: args.allowed_hosts.clone(),
         allowed_origins: args.allowed_origins.clone(),
@@ -290,6 +341,47 @@ pub fn http_options(args: &ServeArgs) -> Result<HttpOptions, ConfigError> {
         metrics_bind: args.metrics_bind,
         fast_tools_list: true,
     })
+}
+
+/// The OAuth resource server, when `--oauth-issuer` is set.
+fn oauth(args: &ServeArgs, public_base: Option<&PublicBase>) -> Result<Option<OAuth>, ConfigError> {
+    let given = |value: &Option<String>| {
+        value
+            .as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(String::from)
+    };
+    let Some(issuer) = given(&args.oauth_issuer) else {
+        if given(&args.oauth_audience).is_some() {
+            return Err(ConfigError::OAuthWithoutIssuer("--oauth-audience"));
+        }
+        if given(&args.oauth_client_id).is_some() {
+            return Err(ConfigError::OAuthWithoutIssuer("--oauth-client-id"));
+        }
+        if args.oauth_allow_jwt_typ {
+            return Err(ConfigError::OAuthWithoutIssuer("--oauth-allow-jwt-typ"));
+        }
+        return Ok(None);
+    };
+    let resource = given(&args.oauth_audience)
+        .or_else(|| public_base.map(|base| base.url_for("/mcp")))
+        .ok_or(ConfigError::OAuthNoResource)?;
+    let introspection = match given(&args.oauth_client_id) {
+        Some(id) => Some((
+            id,
+            config::oauth_client_secret().ok_or(ConfigError::OAuthNoClientSecret)?,
+        )),
+        None => None,
+    };
+    OAuth::new(OAuthSettings {
+        issuer,
+        resource,
+        introspection,
+        allow_jwt_typ: args.oauth_allow_jwt_typ,
+    })
+    .map(Some)
+    .map_err(ConfigError::OAuth)
 }
 
 #[cfg(test)]
@@ -372,5 +464,81 @@ mod tests {
             e.to_string(),
             "--request-timeout (30 s) must be longer than --upstream-timeout (30 s)"
         );
+    }
+
+    #[test]
+    fn any_of_the_three_methods_lets_a_public_address_start() {
+        if !config::auth_tokens_from_env().is_empty() {
+            return; // a developer's TWILIO_AUTH_TOKEN would configure the signature
+        }
+        let public = ["--bind", "0.0.0.0:3000"];
+        let e = http_options(&serve_args(&public)).expect_err("nothing configured");
+        assert_eq!(
+            e,
+            ConfigError::Unsigned("0.0.0.0:3000".parse().expect("addr"))
+        );
+        assert!(e.to_string().contains("--oauth-issuer"), "{e}");
+
+        let digest = "sha256:".to_string() + &"ab".repeat(32);
+        let entry = format!("ci {digest} read-only");
+        let keys = http_options(&serve_args(
+            &[&public[..], &["--api-keys", &entry]].concat(),
+        ))
+        .expect("keys are a method");
+        assert_eq!(keys.keys.map(|k| k.len()), Some(1));
+        assert!(keys.signature.is_none() && keys.oauth.is_none());
+
+        let oauth = http_options(&serve_args(
+            &[
+                &public[..],
+                &[
+                    "--oauth-issuer",
+                    "https://auth.example.com/",
+                    "--public-url",
+                    "https://mcp.example.com",
+                ],
+            ]
+            .concat(),
+        ))
+        .expect("OAuth is a method");
+        let settings = oauth
+            .oauth
+            .as_ref()
+            .map(|o| o.settings().clone())
+            .expect("oauth");
+        assert_eq!(settings.resource, "https://mcp.example.com/mcp");
+        assert_eq!(settings.issuer, "https://auth.example.com/");
+    }
+
+    #[test]
+    fn bad_auth_settings_are_typed_errors() {
+        let e = http_options(&serve_args(&["--api-keys", "ci md5:00"])).expect_err("bad key");
+        assert!(matches!(e, ConfigError::ApiKeys(_)), "{e:?}");
+        assert!(
+            e.to_string()
+                .starts_with("bad API keys: TWILIO_MCP_API_KEYS entry 1: "),
+            "{e}"
+        );
+        assert_eq!(
+            http_options(&serve_args(&["--oauth-issuer", "https://auth.example.com"]))
+                .expect_err("no resource"),
+            ConfigError::OAuthNoResource
+        );
+        assert_eq!(
+            http_options(&serve_args(&[
+                "--oauth-audience",
+                "https://mcp.example.com/mcp"
+            ]))
+            .expect_err("no issuer"),
+            ConfigError::OAuthWithoutIssuer("--oauth-audience")
+        );
+        let e = http_options(&serve_args(&[
+            "--oauth-issuer",
+            "http://auth.example.com",
+            "--oauth-audience",
+            "https://mcp.example.com/mcp",
+        ]))
+        .expect_err("http issuer");
+        assert!(matches!(e, ConfigError::OAuth(_)), "{e:?}");
     }
 }

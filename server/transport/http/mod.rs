@@ -8,12 +8,12 @@
 //! | [`trace`] | request id and span; one log line per POST | |
 //! | timeout | the whole request's time limit | 408 |
 //! | concurrency limit | requests handled at once; more wait | |
-//! | [`reject_unsigned`] (signature on) | a signature header at all, from the head | 401 |
+//! | [`authenticate`] (any method on) | one credential of a configured method, from the head; API keys and OAuth tokens checked here | 401, 400, 403, 503 |
 //! | [`read_once`] | a POST's body, read once, bounded | 413, 400 |
 //! | [`require_signature`] (signature on) | `X-Twilio-Signature` over the URL (and body), on those bytes | 403 |
 //! | [`observe`] (POST) | metrics and the OpenTelemetry span of the message | |
 //! | [`envelope`] (POST) | one JSON-RPC 2.0 object | 400 `-32700`/`-32600` |
-//! | [`scope`] (POST) | `?services=`/`?mode=` → the request's [`Scope`] | 400 `-32602` |
+//! | [`scope`] (POST) | `?services=`/`?mode=` → the request's [`Scope`], narrowed by the caller's restrictions; an OAuth token whose scopes exclude the called tool | 400 `-32602`, 403 |
 //! | fast path (POST) | a plain `tools/list`, answered from bytes ([`fast_path`]) | |
 //! | rmcp | Host, Origin, `Accept`, `Content-Type`, `MCP-Protocol-Version`; then [`TwilioMcp`] | 403, 406, 415, 400 |
 //!
@@ -26,7 +26,11 @@
 //! `DELETE`). Stateless: no session, so any instance behind a load balancer
 //! can answer any request.
 //!
-//! [`reject_unsigned`]: crate::auth::reject_unsigned
+//! With OAuth configured, `GET /.well-known/oauth-protected-resource` (and
+//! its `/mcp` path-suffixed form) serves the RFC 9728 metadata; without it
+//! those paths do not exist.
+//!
+//! [`authenticate`]: crate::auth::authenticate
 //! [`require_signature`]: crate::auth::require_signature
 //! [`read_once`]: crate::http_body::read_once
 //! [`fast_path`]: super::fast_path
@@ -55,7 +59,9 @@ use tower_http::timeout::TimeoutLayer;
 
 use super::drain::{self, Drain};
 use super::fast_path::{self, HostGate};
-use crate::auth::{PublicBase, SignatureConfig, reject_unsigned, require_signature};
+use crate::auth::{
+    AuthConfig, KeyStore, OAuth, PublicBase, SignatureConfig, authenticate, require_signature,
+};
 use crate::call::{AppState, Scope};
 use crate::http_body::read_once;
 use crate::mcp::TwilioMcp;
@@ -71,6 +77,10 @@ pub struct HttpOptions {
     pub bind: SocketAddr,
     /// `None`: no signature check (loopback testing, or explicitly allowed).
     pub signature: Option<SignatureConfig>,
+    /// Static bearer keys, when configured.
+    pub keys: Option<Arc<KeyStore>>,
+    /// The OAuth resource server, when configured.
+    pub oauth: Option<Arc<OAuth>>,
     /// Where clients reach the server; its host is allowed in `Host`.
     pub public_base: Option<PublicBase>,
     /// Extra Host header values accepted (`*` accepts any).
@@ -112,6 +122,11 @@ fn router_with(state: Arc<AppState>, options: &HttpOptions, drain: Arc<Drain>) -
         config,
     );
     let signature = options.signature.clone().map(Arc::new);
+    let auth = Arc::new(AuthConfig {
+        signature: signature.clone(),
+        keys: options.keys.clone(),
+        oauth: options.oauth.clone(),
+    });
     // A POST carries one JSON-RPC message: what it is, what it may see,
     // and whether it is a plain tools/list answered here.
     let message = ServiceBuilder::new()
@@ -119,7 +134,7 @@ fn router_with(state: Arc<AppState>, options: &HttpOptions, drain: Arc<Drain>) -
         .layer(from_fn(envelope::check))
         .layer(from_fn(observe::start))
         .layer(from_fn_with_state(
-            Arc::new(Scopes::new(state)),
+            Arc::new(Scopes::new(state, options.oauth.clone())),
             scope::resolve,
         ))
         .layer(from_fn_with_state(
@@ -134,14 +149,31 @@ fn router_with(state: Arc<AppState>, options: &HttpOptions, drain: Arc<Drain>) -
             options.request_timeout,
         ))
         .layer(ConcurrencyLimitLayer::new(options.max_concurrency.max(1)))
-        .option_layer(signature.as_ref().map(|_| from_fn(reject_unsigned)))
+        .option_layer(
+            auth.is_configured()
+                .then(|| from_fn_with_state(auth.clone(), authenticate)),
+        )
         .layer(from_fn_with_state(options.max_body_bytes, read_once))
         .option_layer(signature.map(|cfg| from_fn_with_state(cfg, require_signature)))
         .service(post_service(message).fallback_service(rmcp));
-    let router = Router::new()
+    let mut router = Router::new()
         .route_service("/mcp", mcp)
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(drain::readyz).with_state(drain.clone()));
+    // RFC 9728 metadata, only when OAuth is configured: clients that find
+    // it switch to OAuth and stop sending their configured headers.
+    if let Some(oauth) = &options.oauth {
+        for path in oauth.metadata_paths() {
+            let oauth = oauth.clone();
+            router = router.route(
+                path,
+                get(move || {
+                    let oauth = oauth.clone();
+                    async move { oauth.metadata_response() }
+                }),
+            );
+        }
+    }
     let router = if options.metrics_bind.is_none() {
         router.route("/metrics", get(metrics_endpoint))
     } else {
@@ -273,9 +305,16 @@ pub async fn serve(state: Arc<AppState>, options: HttpOptions) -> Result<(), Str
         .listener(listener)
         .map_err(|e| format!("cannot read the bound address: {e}"))?;
     let app = router_with(state, &options, drain.clone());
+    let methods = AuthConfig {
+        signature: options.signature.clone().map(Arc::new),
+        keys: options.keys.clone(),
+        oauth: options.oauth.clone(),
+    }
+    .methods();
     tracing::info!(
         url = %format!("http://{local}/mcp"),
         signature = if options.signature.is_some() { "required" } else { "off" },
+        authentication = %if methods.is_empty() { "none".to_string() } else { methods.join(", ") },
         "serving MCP over Streamable HTTP"
     );
     axum::serve(listener, app)
