@@ -4,6 +4,7 @@ proxy, and `twilio-mcp serve` processes pointed at that proxy.
     MCP client (Python SDK) -> twilio-mcp -> recording proxy -> Prism (api_v2010, content_v1,
                                                                 serverless_v1)
                                                              -> upload mock (serverless-upload)
+                  |      (oidc: oidc-provider, the authorization server of the OAuth tests)
 
 One set of peers serves the whole session; each test starts with an empty
 request log (`upstream`). Servers are started once per configuration
@@ -92,16 +93,19 @@ def upstream(recording_proxy: RecordingProxy, upload_mock: UploadMock) -> Record
 
 @pytest.fixture(scope="session")
 def launch_server(e2e_dir: Path, recording_proxy: RecordingProxy) -> Iterator[Callable[..., ServerProcess]]:
-    """`launch_server(name, env=None, args=(), credentials=True)` starts an HTTP
-    server talking to the proxy; it is stopped at the end of the session."""
+    """`launch_server(name, env=None, args=(), credentials=True, port=None)`
+    starts an HTTP server talking to the proxy; it is stopped at the end of
+    the session."""
     running: list[ServerProcess] = []
 
-    def launch(name: str, env: dict[str, str] | None = None, args=(), credentials: bool = True) -> ServerProcess:
+    def launch(
+        name: str, env: dict[str, str] | None = None, args=(), credentials: bool = True, port: int | None = None
+    ) -> ServerProcess:
         full = {"TWILIO_API_BASE_URL": recording_proxy.url}
         if credentials:
             full |= CREDENTIAL_ENV
         full |= env or {}
-        server = ServerProcess(name, e2e_dir, full, list(args))
+        server = ServerProcess(name, e2e_dir, full, list(args), port=port)
         running.append(server)
         return server
 
@@ -123,6 +127,14 @@ def read_only_server(launch_server) -> ServerProcess:
 @pytest.fixture(scope="session")
 def no_credentials_server(launch_server) -> ServerProcess:
     return launch_server("no-credentials", credentials=False)
+
+
+@pytest.fixture(scope="session")
+def oidc(e2e_dir: Path) -> Iterator[harness.OidcProvider]:
+    """A real authorization server (oidc-provider) for the session."""
+    provider = harness.OidcProvider(e2e_dir)
+    yield provider
+    provider.stop()
 
 
 TRANSPORTS = ["http-legacy", "http-auto", "stdio-legacy", "stdio-auto"]

