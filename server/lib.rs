@@ -6,7 +6,7 @@
 //!   POST /mcp                                               stdin/stdout
 //!     │  transport::http, outermost first:                       │
 //!     │  trace ▸ timeout ▸ concurrency limit                     │  transport::stdio
-//!     │  ▸ auth::reject_unsigned ▸ http_body::read_once          │
+//!     │  ▸ auth::authenticate ▸ http_body::read_once             │
 //!     │  ▸ auth::require_signature ▸ envelope ▸ scope            │
 //!     │                                                          │
 //!     ├── plain tools/list ──▶ transport::fast_path ◀────────────┤
@@ -27,7 +27,8 @@
 //! [`transport`] ← [`commands`].
 //!
 //! - [`catalog`]: the generated tools and their typed API.
-//! - [`filter`]: service selection (`?services=`) and tool policy (read-only, allow/deny).
+//! - [`filter`]: service selection (`?services=`), tool policy (read-only,
+//!   allow/deny) and a caller's restrictions, which only narrow it.
 //! - [`call`]: the call pipeline, one entry point for every tool call, and
 //!   the state it runs on; argument checks, request building and response
 //!   shaping live inside it.
@@ -38,7 +39,8 @@
 //!   [`resources`]: `twilio://account` and `twilio://tools`.
 //! - `mcp`: the rmcp `ServerHandler`, mapping pipeline outcomes to MCP.
 //! - [`transport`]: Streamable HTTP (its layers) and stdio, and the
-//!   `tools/list` fast path both share; [`auth`]: who may call `/mcp`;
+//!   `tools/list` fast path both share; [`auth`]: who may call `/mcp`
+//!   (signature, bearer keys, OAuth) and with what restrictions;
 //!   `http_body`: the request body, read once.
 //! - [`cli`], [`commands`], `config`, `logging`, [`secret`]: the binary's plumbing.
 //!

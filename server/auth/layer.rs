@@ -2,8 +2,9 @@
 //! sees a request.
 //!
 //! Install it with [`axum::middleware::from_fn_with_state`] on the route that
-//! serves MCP (the HTTP transport also puts [`reject_unsigned`] in front of
-//! its body layer, so unsigned requests are refused before any body is read):
+//! serves MCP (the HTTP transport also puts [`super::authenticate`] in front
+//! of its body layer, so requests without a credential are refused before any
+//! body is read; [`reject_unsigned`] does that for the signature alone):
 //!
 //! ```ignore
 //! let cfg = Arc::new(SignatureConfig::new(vec![Secret::new(token)]));
