@@ -294,6 +294,13 @@ pub const AUTH_FAILURE_REASONS: &[&str] = &[
     "body_hash_mismatch",
     "body_hash_required",
     "unreadable_body",
+    "missing_credentials",
+    "several_credentials",
+    "bad_authorization_header",
+    "invalid_key",
+    "invalid_token",
+    "insufficient_scope",
+    "token_check_unavailable",
 ];
 
 /// A request refused by authentication; `reason` is one of

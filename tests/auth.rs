@@ -726,6 +726,8 @@ fn router_for(
         request_timeout: Duration::from_secs(30),
         max_body_bytes: 1024 * 1024,
         max_concurrency: 8,
+        drain_delay: Duration::ZERO,
+        metrics_bind: None,
         fast_tools_list: true,
     };
     router(Arc::new(state), &options)

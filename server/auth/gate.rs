@@ -158,11 +158,17 @@ pub async fn authenticate(
 
 fn refuse_head(cfg: &AuthConfig, request: Request, error: HeadError) -> Response {
     let only_signature = cfg.keys.is_none() && cfg.oauth.is_none();
+    if only_signature && error == HeadError::Missing {
+        // Exactly as before other methods existed (`reject` counts it).
+        return reject(&request.into_parts().0, SignatureError::Missing);
+    }
+    crate::metrics::auth_failure(match error {
+        HeadError::Missing => "missing_credentials",
+        HeadError::Several => "several_credentials",
+        HeadError::BadAuthorization => "bad_authorization_header",
+        HeadError::BadApiKey => "invalid_key",
+    });
     let (status, message) = match error {
-        HeadError::Missing if only_signature => {
-            // Exactly as before other methods existed.
-            return reject(&request.into_parts().0, SignatureError::Missing);
-        }
         HeadError::Missing => (StatusCode::UNAUTHORIZED, missing_message(cfg)),
         HeadError::Several => (
             StatusCode::BAD_REQUEST,
@@ -178,7 +184,11 @@ fn refuse_head(cfg: &AuthConfig, request: Request, error: HeadError) -> Response
     tracing::info!(status = status.as_u16(), "mcp request rejected: {message}");
     let mut response = error_response(status, &message);
     if status == StatusCode::UNAUTHORIZED {
-        let error = (!matches!(error, HeadError::Missing)).then_some("invalid_request");
+        let error = match error {
+            HeadError::Missing => None,
+            HeadError::BadApiKey => Some("invalid_token"),
+            _ => Some("invalid_request"),
+        };
         response
             .headers_mut()
             .insert(WWW_AUTHENTICATE, challenge(cfg, error));
@@ -207,6 +217,7 @@ fn missing_message(cfg: &AuthConfig) -> String {
 }
 
 fn refuse_key(cfg: &AuthConfig) -> Response {
+    crate::metrics::auth_failure("invalid_key");
     tracing::info!(status = 401, "mcp request rejected: unknown API key");
     let mut response = error_response(StatusCode::UNAUTHORIZED, "invalid API key");
     response
@@ -216,6 +227,11 @@ fn refuse_key(cfg: &AuthConfig) -> Response {
 }
 
 fn refuse_token(oauth: &OAuth, error: &TokenError) -> Response {
+    crate::metrics::auth_failure(match error {
+        TokenError::Invalid(_) => "invalid_token",
+        TokenError::NoAccess => "insufficient_scope",
+        TokenError::Unavailable(_) => "token_check_unavailable",
+    });
     match error {
         TokenError::Invalid(reason) => {
             tracing::info!(

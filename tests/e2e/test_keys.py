@@ -134,6 +134,11 @@ def test_wrong_and_missing_keys_are_refused(keys_server, keys, upstream) -> None
             assert challenge.startswith('Bearer realm="twilio-mcp"'), challenge
             assert "resource_metadata" not in challenge
     assert upstream.recorded() == []
+    metrics = httpx.get(f"{keys_server.base}/metrics").text
+    for reason, at_least in (("invalid_key", 3), ("missing_credentials", 1), ("several_credentials", 1),
+                             ("bad_authorization_header", 1)):
+        found = re.search(rf'^twilio_mcp_auth_failures_total\{{reason="{reason}"\}} (\d+)$', metrics, re.M)
+        assert found and int(found.group(1)) >= at_least, (reason, found)
 
 
 async def test_a_read_only_key_cannot_write(keys_server, keys, upstream) -> None:

@@ -134,6 +134,7 @@ impl Scopes {
         };
         let (_, tool) = catalog::find(tool)?;
         let needed = scopes::needed(restriction, tool)?;
+        crate::metrics::auth_failure("insufficient_scope");
         tracing::info!(
             status = 403,
             scope = %needed,
