@@ -128,9 +128,6 @@ impl Resources {
     }
 
     async fn account(&self, state: &AppState, scope: &Scope) -> Result<Value, ResourceError> {
-        if let Some(fresh) = self.cached() {
-            return Ok(fresh);
-        }
         let sid = match &state.credentials {
             CredentialState::Ready(c) => c.account_sid.clone(),
             CredentialState::Missing(vars) => {
@@ -156,6 +153,12 @@ impl Resources {
             mode: Mode::Tools,
             caller: scope.caller.clone(),
         };
+        // The cached answer only for a caller who may make the fetch (an
+        // API key or token limited to other services may not).
+        call::resolve(state, &fetch_scope, ACCOUNT_TOOL).map_err(ResourceError::Call)?;
+        if let Some(fresh) = self.cached() {
+            return Ok(fresh);
+        }
         let mut arguments = Map::new();
         arguments.insert("Sid".into(), Value::String(sid));
         arguments.insert("fields".into(), json!(ACCOUNT_FIELDS));

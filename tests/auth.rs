@@ -1124,3 +1124,30 @@ async fn metadata_is_absent_without_oauth() {
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
     }
 }
+
+#[tokio::test]
+async fn restrictions_hold_for_resources_and_their_cache() {
+    let twilio = Twilio::start().await;
+    let keys = KeyStore::from_text(&key_entries()).expect("keys");
+    let app = router_for(&twilio, Some(keys), None, false);
+    let read = json!({"jsonrpc": "2.0", "id": 3, "method": "resources/read",
+                      "params": {"uri": "twilio://account"}});
+    let ops = post(
+        &app,
+        "",
+        &[("authorization", "Bearer key-ops")],
+        read.clone(),
+    )
+    .await;
+    assert!(ops.body["result"]["contents"].is_array(), "{}", ops.body);
+    assert_eq!(twilio.hits(), 1);
+    // The account is cached now; a key limited to Voice still may not read it.
+    let voice = post(&app, "", &[("x-api-key", "key-voice")], read).await;
+    let message = voice.body["error"]["message"].as_str().unwrap_or("");
+    assert!(
+        message.contains("API key `voice` is limited to the services Voice"),
+        "{}",
+        voice.body
+    );
+    assert_eq!(twilio.hits(), 1);
+}
